@@ -1,0 +1,43 @@
+# ductwork: `make serve` runs the server on the embedded default, `make test` runs every check.
+# Both create or update the virtual environment from uv.lock first; nothing else is needed.
+
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: serve test lint typecheck pytest bench clean help
+
+help:  ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+serve: $(VENV)/.synced  ## Run ductwork on http://localhost:8000 with the demo world (SQLite in .ductwork/).
+	$(VENV)/bin/ductwork serve $(ARGS)
+
+test: lint typecheck pytest  ## ruff, mypy --strict and the whole test suite on SQLite and PostgreSQL.
+
+lint: $(VENV)/.synced
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench
+
+typecheck: $(VENV)/.synced
+	$(VENV)/bin/mypy
+
+pytest: $(VENV)/.synced
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
+	$(VENV)/bin/python bench/phason_throughput.py
+
+clean:  ## Remove the virtual environments and the default data directory.
+	rm -rf $(VENV) $(TOOLS) .ductwork

@@ -1,0 +1,233 @@
+"""The `ductwork` command: serve, credentials, users and API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ductwork import __version__
+from ductwork.core.accounts import AccountError
+from ductwork.runtime import DEMO_HISTORY_DAYS, PHASON_KEY_VENDOR, Runtime, public_credentials
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".ductwork"),
+    show_default=True,
+    envvar="DUCTWORK_DATA_DIR",
+    help="Directory for the embedded database and the demo credentials.",
+)
+database_option = click.option(
+    "--database-url",
+    envvar="DUCTWORK_DATABASE_URL",
+    default=None,
+    help="postgresql://user@host/db to use PostgreSQL instead of SQLite in the data dir.",
+)
+
+
+def _open(data_dir: Path, database_url: str | None) -> Runtime:
+    try:
+        return Runtime.open(data_dir, database_url)
+    except Exception as exc:  # connection refused, bad URL, unwritable directory
+        raise click.ClickException(f"cannot open the database: {exc}") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ductwork")
+def main() -> None:
+    """ductwork: vendor device-cloud APIs over live simulated devices."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Main HTTP port.")
+@data_dir_option
+@database_option
+@click.option("--no-demo", is_flag=True, help="Do not create the demo world on first start.")
+@click.option(
+    "--history-days",
+    default=DEMO_HISTORY_DAYS,
+    show_default=True,
+    type=click.FloatRange(0, 60),
+    help="Days of simulated history the demo world starts with.",
+)
+@click.option("--log-level", default="info", show_default=True, help="uvicorn log level.")
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    no_demo: bool,
+    history_days: float,
+    log_level: str,
+) -> None:
+    """Serve every API, the control plane and the dashboard."""
+    import uvicorn
+
+    from ductwork.http.app import create_app
+
+    runtime = _open(data_dir, database_url)
+    base_url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
+    stored = None
+    if not no_demo:
+        stored = runtime.load_credentials()
+        if stored is None:
+            minutes = int(history_days * 1440)
+            with click.progressbar(
+                length=minutes, label="Simulating the demo barn's history", file=sys.stderr
+            ) as bar:
+                stored, _ = runtime.ensure_demo(history_days, progress=bar.update)
+    click.echo(f"ductwork {__version__} on {base_url} (database: {runtime.engine.dialect.name})")
+    click.echo(f"  Dashboard              {base_url}/")
+    click.echo(f"  Phason API v1.0.3      {base_url}/phason/v1.0.3   (docs: /phason/v1.0.3/docs)")
+    click.echo(f"  Control plane          {base_url}/_ductwork/health")
+    if stored is not None:
+        creds = public_credentials(stored, base_url)
+        click.echo("Demo credentials (also: ductwork credentials --json):")
+        click.echo(f"  email     {creds['email']}")
+        click.echo(f"  password  {creds['password']}")
+        click.echo(f"  Phasonkey {creds['phason']['api_key']}")
+        click.echo(f"  devices   {', '.join(creds['phason']['device_ids'])}")
+    app = create_app(runtime)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, lifespan="on", timeout_graceful_shutdown=10
+    )
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        runtime.close()
+
+
+@main.command()
+@data_dir_option
+@database_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the only format for now).")
+@click.option(
+    "--base-url", default="http://localhost:8000", show_default=True, help="Server base URL."
+)
+def credentials(data_dir: Path, database_url: str | None, as_json: bool, base_url: str) -> None:
+    """Print the demo credentials."""
+    runtime = _open(data_dir, database_url)
+    stored = runtime.load_credentials()
+    runtime.close()
+    if stored is None:
+        raise click.ClickException(
+            f"no demo world in {data_dir}: start `ductwork serve` once without --no-demo"
+        )
+    click.echo(json.dumps(public_credentials(stored, base_url), indent=2 if not as_json else None))
+
+
+@main.group()
+def users() -> None:
+    """Manage accounts (tenants)."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="Login email of the new account.")
+@click.option("--password", required=True, help="Its password (at least 8 characters).")
+@click.option("--demo", is_flag=True, help="Give the account its own demo barn.")
+@click.option(
+    "--history-days", default=1.0, show_default=True, type=click.FloatRange(0, 60),
+    help="Days of simulated history for --demo.",
+)  # fmt: skip
+@data_dir_option
+@database_option
+def users_create(
+    email: str,
+    password: str,
+    demo: bool,
+    history_days: float,
+    data_dir: Path,
+    database_url: str | None,
+) -> None:
+    """Add an account."""
+    runtime = _open(data_dir, database_url)
+    try:
+        account = runtime.accounts.create(email, password)
+        result: dict[str, Any] = {"id": account.id, "email": account.email}
+        if demo:
+            with click.progressbar(
+                length=int(history_days * 1440), label="Simulating history", file=sys.stderr
+            ) as bar:
+                ids = runtime.add_demo_world(account, history_days, progress=bar.update)
+            result["phason_device_ids"] = [str(i) for i in ids]
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        runtime.close()
+    click.echo(json.dumps(result))
+
+
+@users.command("list")
+@data_dir_option
+@database_option
+def users_list(data_dir: Path, database_url: str | None) -> None:
+    """List accounts."""
+    runtime = _open(data_dir, database_url)
+    for account in runtime.accounts.all():
+        click.echo(f"{account.id}\t{account.email}")
+    runtime.close()
+
+
+@main.group("api-keys")
+def api_keys() -> None:
+    """Manage Phason API keys (stored hashed; a key is shown only when created)."""
+
+
+@api_keys.command("create")
+@click.option("--email", required=True, help="Account that gets the key.")
+@data_dir_option
+@database_option
+def api_keys_create(email: str, data_dir: Path, database_url: str | None) -> None:
+    """Create a key for an account and print it once."""
+    runtime = _open(data_dir, database_url)
+    try:
+        account = runtime.accounts.by_email(email)
+        if account is None:
+            raise click.ClickException(f"no account {email}")
+        click.echo(runtime.accounts.issue_key(account, PHASON_KEY_VENDOR))
+    finally:
+        runtime.close()
+
+
+@api_keys.command("list")
+@click.option("--email", default=None, help="Only this account's keys.")
+@data_dir_option
+@database_option
+def api_keys_list(email: str | None, data_dir: Path, database_url: str | None) -> None:
+    """List keys: id, account, first characters, created, revoked."""
+    runtime = _open(data_dir, database_url)
+    try:
+        click.echo("id\taccount\tprefix\tcreated\trevoked")
+        for key in runtime.accounts.list_keys(email):
+            created = dt.datetime.fromtimestamp(key.created_at, dt.UTC).isoformat(
+                timespec="seconds"
+            )
+            revoked = (
+                dt.datetime.fromtimestamp(key.revoked_at, dt.UTC).isoformat(timespec="seconds")
+                if key.revoked_at
+                else "-"
+            )
+            click.echo(f"{key.id}\t{key.account_email}\t{key.prefix}…\t{created}\t{revoked}")
+    finally:
+        runtime.close()
+
+
+@api_keys.command("revoke")
+@click.argument("key_id", type=int)
+@data_dir_option
+@database_option
+def api_keys_revoke(key_id: int, data_dir: Path, database_url: str | None) -> None:
+    """Revoke a key by its id (see `api-keys list`)."""
+    runtime = _open(data_dir, database_url)
+    try:
+        if not runtime.accounts.revoke_key(key_id):
+            raise click.ClickException(f"no live key with id {key_id}")
+        click.echo(f"revoked key {key_id}")
+    finally:
+        runtime.close()

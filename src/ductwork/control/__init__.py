@@ -1,0 +1,1 @@
+"""The control plane at /_ductwork: health and per-account clocks."""

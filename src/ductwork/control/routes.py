@@ -1,0 +1,89 @@
+"""Control-plane endpoints: readiness and the account clocks (JSON in, JSON out)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import anyio.to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ductwork import __version__
+from ductwork.core.clock import ClockState
+from ductwork.runtime import Runtime
+
+
+def _error(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def clock_json(state: ClockState, now: float) -> dict[str, Any]:
+    """The clock as the control plane shows it."""
+    moment = dt.datetime.fromtimestamp(now, dt.UTC)
+    return {"now": moment.isoformat(), "speed": state.speed, "frozen": state.frozen}
+
+
+def routes(runtime: Runtime) -> list[Route]:
+    """Routes mounted under /_ductwork."""
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "version": __version__,
+                "database": runtime.engine.dialect.name,
+            }
+        )
+
+    async def get_clock(request: Request) -> Response:
+        email = request.query_params.get("account")
+        if not email:
+            return _error(422, "the account query parameter (an email) is required")
+        account = await anyio.to_thread.run_sync(runtime.accounts.by_email, email)
+        if account is None:
+            return _error(404, f"no account {email}")
+        state = runtime.clocks.state(account.id)
+        return JSONResponse(clock_json(state, runtime.clocks.now(account.id)))
+
+    async def post_clock(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(400, "the body must be a JSON object")
+        if not isinstance(body, dict) or not isinstance(body.get("account"), str):
+            return _error(422, "the body must be a JSON object with an account (email)")
+        changes: dict[str, Any] = {}
+        advance = body.get("advance_seconds", 0)
+        if isinstance(advance, bool) or not isinstance(advance, int | float):
+            return _error(422, "advance_seconds must be a number")
+        if advance < 0 or not math.isfinite(advance) or advance > 10 * 365 * 86_400:
+            return _error(422, "advance_seconds must be between 0 and ten years")
+        changes["advance_seconds"] = float(advance)
+        if "speed" in body:
+            speed = body["speed"]
+            if (
+                isinstance(speed, bool)
+                or not isinstance(speed, int | float)
+                or not (0 < speed <= 100_000)
+            ):
+                return _error(422, "speed must be a number above 0 and at most 100000")
+            changes["speed"] = float(speed)
+        if "freeze" in body:
+            if not isinstance(body["freeze"], bool):
+                return _error(422, "freeze must be true or false")
+            changes["freeze"] = body["freeze"]
+        account = await anyio.to_thread.run_sync(runtime.accounts.by_email, body["account"])
+        if account is None:
+            return _error(404, f"no account {body['account']}")
+        state = await anyio.to_thread.run_sync(lambda: runtime.clocks.change(account.id, **changes))
+        return JSONResponse(clock_json(state, runtime.clocks.now(account.id)))
+
+    return [
+        Route("/health", health, methods=["GET"]),
+        Route("/clock", get_clock, methods=["GET"]),
+        Route("/clock", post_clock, methods=["POST"]),
+    ]

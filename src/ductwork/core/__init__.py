@@ -1,0 +1,1 @@
+"""Vendor-neutral core: storage, accounts, clocks, history and physics."""

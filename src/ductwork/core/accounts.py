@@ -1,0 +1,205 @@
+"""Accounts (tenants), argon2id passwords and hashed API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection, Engine
+
+from ductwork.core.clock import Clocks
+from ductwork.core.schema import accounts, api_keys
+
+_KEY_CACHE_SECONDS = 2.0
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class AccountError(Exception):
+    """A request about accounts that cannot be carried out (duplicate email, bad input)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A tenant: every vendor object belongs to exactly one."""
+
+    id: int
+    email: str
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyInfo:
+    """What may be shown about a key after creation: never the key itself."""
+
+    id: int
+    account_email: str
+    vendor: str
+    prefix: str
+    created_at: float
+    revoked_at: float | None
+
+
+def hash_key(key: str) -> str:
+    """Keys are 128-bit random values, so one SHA-256 is a sound, fast stored form."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding blanks."""
+    return email.strip().lower()
+
+
+class Accounts:
+    """Account and key operations; authentication of keys is cached for hot paths."""
+
+    def __init__(self, engine: Engine, clocks: Clocks) -> None:
+        self._engine = engine
+        self._clocks = clocks
+        self._key_cache: dict[tuple[str, str], tuple[float, Account]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, email: str, password: str, *, seed: int | None = None) -> Account:
+        """Add an account with its own clock; the email must be new."""
+        email = normalise_email(email)
+        if "@" not in email or len(email) > 320:
+            raise AccountError(f"not an email address: {email!r}")
+        if len(password) < 8:
+            raise AccountError("the password must have at least 8 characters")
+        seed = secrets.randbits(48) if seed is None else seed
+        with self._engine.begin() as connection:
+            exists = connection.execute(
+                sa.select(accounts.c.id).where(accounts.c.email == email)
+            ).first()
+            if exists is not None:
+                raise AccountError(f"an account with email {email} exists already")
+            account_id = connection.execute(
+                sa.insert(accounts)
+                .values(
+                    email=email,
+                    password_hash=_hasher.hash(password),
+                    seed=seed,
+                    created_at=self._clocks.real(),
+                )
+                .returning(accounts.c.id)
+            ).scalar_one()
+            self._clocks.create(connection, account_id)
+        return Account(id=account_id, email=email, seed=seed)
+
+    def by_email(self, email: str) -> Account | None:
+        """Look an account up by email."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(accounts.c.id, accounts.c.email, accounts.c.seed).where(
+                    accounts.c.email == normalise_email(email)
+                )
+            ).first()
+        return None if row is None else Account(id=row.id, email=row.email, seed=row.seed)
+
+    def all(self) -> list[Account]:
+        """Every account, oldest first."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                sa.select(accounts.c.id, accounts.c.email, accounts.c.seed).order_by(accounts.c.id)
+            ).all()
+        return [Account(id=r.id, email=r.email, seed=r.seed) for r in rows]
+
+    def check_password(self, email: str, password: str) -> Account | bool | None:
+        """None if no such account, False if the password is wrong, else the account."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(accounts).where(accounts.c.email == normalise_email(email))
+            ).first()
+        if row is None:
+            # Spend the same work as a real check so timing does not reveal unknown emails.
+            _hasher.hash(password)
+            return None
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        return Account(id=row.id, email=row.email, seed=row.seed)
+
+    def issue_key(self, account: Account, vendor: str) -> str:
+        """Create a random key, store only its hash, and return the key this once."""
+        key = secrets.token_hex(16)
+        with self._engine.begin() as connection:
+            self._insert_key(connection, account.id, vendor, key)
+        return key
+
+    def _insert_key(self, connection: Connection, account_id: int, vendor: str, key: str) -> None:
+        connection.execute(
+            sa.insert(api_keys).values(
+                account_id=account_id,
+                vendor=vendor,
+                prefix=key[:6],
+                key_hash=hash_key(key),
+                created_at=self._clocks.real(),
+            )
+        )
+
+    def authenticate_key(self, key: str, vendor: str) -> Account | None:
+        """The account a live key belongs to; cached for two seconds per process."""
+        digest = hash_key(key)
+        now = time.monotonic()
+        cached = self._key_cache.get((vendor, digest))
+        if cached is not None and now - cached[0] < _KEY_CACHE_SECONDS:
+            return cached[1]
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(accounts.c.id, accounts.c.email, accounts.c.seed)
+                .join(api_keys, api_keys.c.account_id == accounts.c.id)
+                .where(
+                    api_keys.c.key_hash == digest,
+                    api_keys.c.vendor == vendor,
+                    api_keys.c.revoked_at.is_(None),
+                )
+            ).first()
+        if row is None:
+            self._key_cache.pop((vendor, digest), None)
+            return None
+        account = Account(id=row.id, email=row.email, seed=row.seed)
+        with self._lock:
+            if len(self._key_cache) > 10_000:
+                self._key_cache.clear()
+            self._key_cache[(vendor, digest)] = (now, account)
+        return account
+
+    def list_keys(self, email: str | None = None) -> list[ApiKeyInfo]:
+        """Keys (never their values), optionally of one account."""
+        query = (
+            sa.select(api_keys, accounts.c.email)
+            .join(accounts, accounts.c.id == api_keys.c.account_id)
+            .order_by(api_keys.c.id)
+        )
+        if email is not None:
+            query = query.where(accounts.c.email == normalise_email(email))
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            ApiKeyInfo(
+                id=r.id,
+                account_email=r.email,
+                vendor=r.vendor,
+                prefix=r.prefix,
+                created_at=r.created_at,
+                revoked_at=r.revoked_at,
+            )
+            for r in rows
+        ]
+
+    def revoke_key(self, key_id: int) -> bool:
+        """Revoke a key by id; False if there is no live key with that id."""
+        with self._engine.begin() as connection:
+            result = connection.execute(
+                sa.update(api_keys)
+                .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+                .values(revoked_at=self._clocks.real())
+            )
+        self._key_cache.clear()
+        return result.rowcount == 1

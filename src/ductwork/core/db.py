@@ -1,0 +1,67 @@
+"""Database engine creation and schema migrations for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+DATABASE_URL_ENV = "DUCTWORK_DATABASE_URL"
+
+
+def normalise_url(url: str) -> str:
+    """Map the plain `postgresql://` scheme onto the psycopg 3 driver SQLAlchemy should use."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_url(data_dir: Path) -> str:
+    """The embedded default: one SQLite file inside the data directory."""
+    return f"sqlite:///{(data_dir / 'ductwork.sqlite3').resolve()}"
+
+
+def resolve_url(data_dir: Path, database_url: str | None) -> str:
+    """Pick the database URL: explicit option, then environment, then embedded SQLite."""
+    url = database_url or os.environ.get(DATABASE_URL_ENV) or default_url(data_dir)
+    return normalise_url(url)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL mode, a busy timeout and enforced foreign keys."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=8
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent, safe on every start)."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Serialise concurrent starts of several workers against one database.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,1 @@
+"""Vendor-neutral physics: psychrometrics, outdoor weather and the air of a ventilated room."""

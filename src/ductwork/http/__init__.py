@@ -1,0 +1,1 @@
+"""HTTP: the application factory, vendor host routing, OpenAPI documents and docs pages."""

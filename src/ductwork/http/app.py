@@ -1,0 +1,87 @@
+"""The application factory: vendor mounts, control plane, dashboard and background tasks."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+from swagger_ui_bundle import swagger_ui_path
+
+from ductwork.control.routes import routes as control_routes
+from ductwork.http.hosts import VendorHostRouter
+from ductwork.runtime import Runtime
+from ductwork.vendors.phason.api import v1_0_3
+from ductwork.web.dashboard import dashboard_route
+
+log = logging.getLogger("ductwork")
+TICK_SECONDS = 5.0
+
+
+class Ticker:
+    """Keeps every twin's history flowing in the background, one catch-up pass per tick."""
+
+    def __init__(self, runtime: Runtime, interval: float = TICK_SECONDS) -> None:
+        self._runtime = runtime
+        self._interval = interval
+        self._stop = threading.Event()
+
+    def run_once(self) -> None:
+        """Catch every account's devices up to its clock."""
+        for account in self._runtime.accounts.all():
+            if self._stop.is_set():
+                return
+            self._runtime.phason.catch_up_account(account)
+
+    async def run(self) -> None:
+        """Tick until stopped; a failing pass is logged and retried on the next tick."""
+        while not self._stop.is_set():
+            try:
+                await anyio.to_thread.run_sync(self.run_once)
+            except Exception:
+                log.exception("background catch-up failed; retrying next tick")
+            with anyio.move_on_after(self._interval):
+                await anyio.to_thread.run_sync(self._stop.wait, abandon_on_cancel=True)
+
+    def stop(self) -> None:
+        """Ask the loop to end after the chunk it is writing (chunks commit whole)."""
+        self._stop.set()
+
+
+def create_app(runtime: Runtime, *, background: bool = True) -> ASGIApp:
+    """Build the ASGI app for a runtime; `background` runs the history ticker."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        ticker = Ticker(runtime)
+        async with anyio.create_task_group() as tasks:
+            if background:
+                tasks.start_soon(ticker.run)
+            try:
+                yield {}
+            finally:
+                ticker.stop()
+                tasks.cancel_scope.cancel()
+
+    phason_v1_0_3 = v1_0_3.create_app(runtime.phason, runtime.accounts)
+    app = Starlette(
+        routes=[
+            dashboard_route(runtime),
+            Mount("/_ductwork/swagger-ui", app=StaticFiles(directory=str(swagger_ui_path))),
+            Mount("/_ductwork", routes=control_routes(runtime)),
+            Mount(v1_0_3.PREFIX, app=phason_v1_0_3),
+        ],
+        lifespan=lifespan,
+    )
+    return VendorHostRouter(app)
+
+
+__all__ = ["Ticker", "create_app"]

@@ -1,0 +1,1 @@
+"""Vendor packages: each speaks one vendor's API over its own domain model."""

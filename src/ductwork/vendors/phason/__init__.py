@@ -1,0 +1,1 @@
+"""Phason AutoFlex Connect: barn climate controllers behind the Phason APIs."""

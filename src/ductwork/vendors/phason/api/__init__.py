@@ -1,0 +1,1 @@
+"""HTTP faces of the Phason package, one module per API version."""

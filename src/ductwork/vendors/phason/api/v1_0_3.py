@@ -1,0 +1,257 @@
+"""Phason API v1.0.3 (API keys): routes, parameters and the OpenAPI document."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Route
+
+from ductwork.core.accounts import Account, Accounts
+from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
+from ductwork.vendors.phason import wire
+from ductwork.vendors.phason.api.common import EXCEPTION_HANDLERS, json_response
+from ductwork.vendors.phason.exceptions import (
+    AUTH_FAILED,
+    END_BEFORE_START,
+    INVALID_PASSWORD,
+    INVALID_USER,
+    MODULE_NOT_SUPPORTED,
+    NOT_ON_DEVICE,
+    unauthorized,
+)
+from ductwork.vendors.phason.service import PhasonService
+
+PREFIX = "/phason/v1.0.3"
+KEY_VENDOR = "phason"
+KEY_MESSAGE = "This key is only visible to you. Make sure to store it securely."
+Handler = Callable[[Request], Awaitable[Response]]
+Call = Callable[[PhasonService, Account, Request], Any]
+
+
+def _basic_credentials(request: Request) -> tuple[str, str] | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    email, sep, password = decoded.partition(":")
+    return (email, password) if sep else None
+
+
+def create_app(service: PhasonService, accounts: Accounts) -> Starlette:
+    """The v1.0.3 API as an ASGI app, to be mounted at /phason/v1.0.3."""
+
+    def authenticate(request: Request) -> Account:
+        key = request.headers.get("phasonkey")
+        account = accounts.authenticate_key(key.strip(), KEY_VENDOR) if key else None
+        if account is None:
+            raise unauthorized()
+        return account
+
+    def endpoint(call: Call) -> Handler:
+        async def handle(request: Request) -> Response:
+            account = authenticate(request)
+            result = await anyio.to_thread.run_sync(call, service, account, request)
+            return json_response(result)
+
+        return handle
+
+    async def generate_key(request: Request) -> Response:
+        credentials = _basic_credentials(request)
+        if credentials is None:
+            raise unauthorized(INVALID_USER)
+        checked = await anyio.to_thread.run_sync(accounts.check_password, *credentials)
+        if checked is None:
+            raise unauthorized(INVALID_USER)
+        if checked is False or not isinstance(checked, Account):
+            raise unauthorized(INVALID_PASSWORD)
+        key = await anyio.to_thread.run_sync(accounts.issue_key, checked, KEY_VENDOR)
+        return json_response(wire.ApiKey(api_key=key, message=KEY_MESSAGE))
+
+    async def devices(request: Request) -> Response:
+        account = authenticate(request)
+        body = service.devices_body(account)
+        if body is None:
+            body = await anyio.to_thread.run_sync(service.devices, account)
+        return json_response(body)
+
+    def q(request: Request, name: str) -> str | None:
+        return request.query_params.get(name)
+
+    def did(request: Request) -> str:
+        return str(request.path_params["deviceId"])
+
+    routes = [
+        Route("/generate_key", generate_key, methods=["POST"]),
+        Route("/devices", devices, methods=["GET"]),
+        Route(
+            "/devices/{deviceId}/time",
+            endpoint(lambda s, a, r: s.device_time(a, did(r))),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/equipment_groups/history",
+            endpoint(lambda s, a, r: s.group_history(a, did(r), q(r, "start"), q(r, "end"))),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/equipment_groups/settings",
+            endpoint(lambda s, a, r: s.group_settings(a, did(r), q(r, "group_id"))),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/outputs/history",
+            endpoint(lambda s, a, r: s.outputs(a, did(r), q(r, "start"), q(r, "end"))),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/outputs/settings",
+            endpoint(
+                lambda s, a, r: s.output_settings(a, did(r), q(r, "module_num"), q(r, "io_num"))
+            ),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/inputs",
+            endpoint(lambda s, a, r: s.inputs(a, did(r), q(r, "start"), q(r, "end"))),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/growth_curves",
+            endpoint(lambda s, a, r: s.curves(a, did(r))),
+            methods=["GET"],
+        ),
+        Route(
+            "/devices/{deviceId}/growth_curves/settings",
+            endpoint(lambda s, a, r: s.curve_settings(a, did(r), q(r, "growth_curve_id"))),
+            methods=["GET"],
+        ),
+    ]
+    document = openapi_document()
+
+    async def openapi(_request: Request) -> Response:
+        return json_response(document)
+
+    async def docs(_request: Request) -> Response:
+        return HTMLResponse(docs_page("Phason API v1.0.3", f"{PREFIX}/openapi.json"))
+
+    routes += [
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+
+
+# ---------------------------------------------------------------- OpenAPI
+_AUTH = Reply(401, AUTH_FAILED, wire.Message)
+_DEVICE = Reply(404, NOT_ON_DEVICE, wire.Message)
+_BAD = Reply(422, "A parameter is missing or malformed.", wire.Message)
+_DEVICE_ID = Param("deviceId", "path", "The ID of the device.", True, "9596")
+_RANGE = (
+    Param("start", "query", "Start date (yyyy-mm-dd) or date-time (yyyy-mm-dd hh:mm:ss), "
+          "in the device's time zone.", example="2024-07-20"),
+    Param("end", "query", "End date (the whole day is included) or date-time.",
+          example="2024-07-21"),
+)  # fmt: skip
+
+
+def _get(path: str, summary: str, description: str, tag: str, body: Any, *params: Param,
+         extra: tuple[Reply, ...] = ()) -> Operation:  # fmt: skip
+    return Operation(
+        method="GET",
+        path=path,
+        summary=summary,
+        description=description,
+        tag=tag,
+        params=(_DEVICE_ID, *params) if "{deviceId}" in path else params,
+        replies=(Reply(200, "Successful operation.", body), _AUTH, _DEVICE, *extra),
+        security=("Phasonkey",),
+    )
+
+
+def operations() -> list[Operation]:
+    """Every v1.0.3 endpoint, in the document's order."""
+    dev = "/devices/{deviceId}"
+    bad = (_BAD,)
+    return [
+        Operation(
+            method="POST",
+            path="/generate_key",
+            summary="Generate API Key",
+            description="Generate an API key with Basic authentication (account email and "
+            "password). The key is shown once; ductwork stores only its hash.",
+            tag="Authentication",
+            replies=(
+                Reply(200, "Successful operation.", wire.ApiKey),
+                Reply(401, f"{INVALID_USER} / {INVALID_PASSWORD}", wire.Message),
+            ),
+            security=("basicAuth",),
+        ),
+        Operation(
+            method="GET",
+            path="/devices",
+            summary="List devices",
+            description="All AutoFlex Connect devices of the key's account.",
+            tag="Device",
+            replies=(Reply(200, "Successful operation.", list[wire.DeviceOut]), _AUTH),
+            security=("Phasonkey",),
+        ),
+        _get(f"{dev}/time", "Device time", "Current date, time and time zone of the device.",
+             "Device", wire.DeviceTime),
+        _get(f"{dev}/equipment_groups/history", "Equipment group history",
+             "Latest record of every equipment group; with start and end, every one-minute "
+             "record in that range (at most 7 days).", "Equipment Group",
+             list[wire.GroupReading], *_RANGE, extra=bad),
+        _get(f"{dev}/equipment_groups/settings", "Equipment group settings",
+             "Master setpoint, room settings mode and growth curve of one group.",
+             "Equipment Group", wire.GroupSettings,
+             Param("group_id", "query", "The ID of the group.", True, "17347"),
+             extra=(*bad, Reply(404, "Equipment group not found on this device.",
+                                wire.Message))),
+        _get(f"{dev}/outputs/history", "Output history",
+             "Every output with its readings between start and end (latest only without a "
+             "range).", "Output", list[wire.OutputOut], *_RANGE,
+             extra=(Reply(422, END_BEFORE_START, wire.Message),)),
+        _get(f"{dev}/outputs/settings", "Output settings",
+             "Settings of the output at a module position and I/O position; only the "
+             "sections that apply to the output's function are present.", "Output",
+             wire.OutputSettings,
+             Param("module_num", "query", "Module position number.", True, "1"),
+             Param("io_num", "query", "Output position on the module.", True, "1"),
+             extra=(Reply(400, MODULE_NOT_SUPPORTED, wire.Message), *bad)),
+        _get(f"{dev}/inputs", "Inputs", "Every input sensor with its readings between start "
+             "and end (latest only without a range).", "Input", list[wire.InputOut], *_RANGE,
+             extra=bad),
+        _get(f"{dev}/growth_curves", "Growth curves", "All growth curves on the device.",
+             "Growth Curves", wire.Curves),
+        _get(f"{dev}/growth_curves/settings", "Growth curve settings",
+             "The seven steps of one growth curve.", "Growth Curves", wire.CurveSettings,
+             Param("growth_curve_id", "query", "Growth curve ID.", True, "1"),
+             extra=(*bad, Reply(404, "Growth curve not found on this device.", wire.Message))),
+    ]  # fmt: skip
+
+
+def openapi_document() -> dict[str, Any]:
+    """The v1.0.3 OpenAPI document."""
+    return build_document(
+        title="Phason API (ductwork)",
+        version="1.0.3",
+        description="Phason API v1.0.3 served by ductwork over simulated AutoFlex Connect "
+        "barns. Authenticate with the `Phasonkey` header; get a key from POST /generate_key.",
+        server_url=PREFIX,
+        operations=operations(),
+        security_schemes={
+            "Phasonkey": {"type": "apiKey", "in": "header", "name": "Phasonkey"},
+            "basicAuth": {"type": "http", "scheme": "basic"},
+        },
+    )

@@ -1,0 +1,121 @@
+"""Phason tables: devices, rooms, equipment groups, module I/O, growth curves and history."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ductwork.core.schema import metadata
+
+devices = sa.Table(
+    "phason_devices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "account_id", sa.Integer, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("device_name", sa.String(100), nullable=False),
+    sa.Column("host_name", sa.String(100), nullable=False),
+    sa.Column("device_type", sa.String(50), nullable=False),
+    sa.Column("version", sa.String(20), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("site", sa.JSON, nullable=False),
+    sa.Column("sim_minute", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.JSON, nullable=False),
+    sa.Index("ix_phason_devices_account", "account_id"),
+)
+
+rooms = sa.Table(
+    "phason_rooms",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("room_num", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("params", sa.JSON, nullable=False),
+    sa.Index("ix_phason_rooms_device", "device_id"),
+)
+
+groups = sa.Table(
+    "phason_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("room_id", sa.Integer, sa.ForeignKey("phason_rooms.id"), nullable=False),
+    sa.Column("group_num", sa.Integer, nullable=False),
+    sa.Column("group_type", sa.Integer, nullable=False),
+    sa.Column("group_name", sa.String(100), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Index("ix_phason_groups_device", "device_id"),
+)
+
+ios = sa.Table(
+    "phason_ios",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("direction", sa.String(6), nullable=False),  # "input" or "output"
+    sa.Column("module_num", sa.Integer, nullable=False),
+    sa.Column("module_type", sa.Integer, nullable=False),
+    sa.Column("io_num", sa.Integer, nullable=False),
+    sa.Column("io_type", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("version_number", sa.String(20), nullable=False),
+    sa.Column("room_id", sa.Integer, sa.ForeignKey("phason_rooms.id"), nullable=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("phason_groups.id"), nullable=True),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.UniqueConstraint("device_id", "module_num", "io_num", name="uq_phason_ios_position"),
+)
+
+curves = sa.Table(
+    "phason_growth_curves",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("curve_name", sa.String(100), nullable=False),
+    sa.Column("zone_type", sa.Integer, nullable=False),
+    sa.Column("restart_day", sa.Integer, nullable=False),
+    sa.Column("steps", sa.JSON, nullable=False),
+    sa.Index("ix_phason_growth_curves_device", "device_id"),
+)
+
+group_history = sa.Table(
+    "phason_group_history",
+    metadata,
+    sa.Column("group_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("reading", sa.Float, nullable=False),
+    sa.Column("target", sa.Float, nullable=False),
+    sa.Column("lower", sa.Float, nullable=False),
+    sa.Column("upper", sa.Float, nullable=False),
+    sa.Column("alarm_code", sa.SmallInteger, nullable=False),
+    sa.Column("alarm_time", sa.BigInteger, nullable=False),
+)
+
+io_history = sa.Table(
+    "phason_io_history",
+    metadata,
+    sa.Column("io_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("reading", sa.Float, nullable=False),
+)

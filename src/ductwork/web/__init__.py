@@ -1,0 +1,1 @@
+"""The dashboard: a server-rendered page of APIs, credentials and live readings."""
