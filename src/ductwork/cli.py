@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,15 @@ def serve(
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, lifespan="on", timeout_graceful_shutdown=10
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the
+    # handler it found; a no-op one makes a graceful stop exit with status 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: None)
     try:
         uvicorn.Server(config).run()
     finally:
         runtime.close()
+    click.echo("ductwork stopped.")
 
 
 @main.command()

@@ -64,14 +64,19 @@ def parse_bound(text: str, zone: ZoneInfo, name: str, end: bool) -> float:
         day = dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         day = None
-    if day is not None:
-        moment = dt.datetime.combine(day, dt.time(), zone)
-        return (moment + dt.timedelta(days=1) if end else moment).timestamp() - (1 if end else 0)
-    for fmt in _FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).replace(tzinfo=zone).timestamp()
-        except ValueError:
-            continue
+    try:
+        if day is not None:
+            moment = dt.datetime.combine(day, dt.time(), zone)
+            if end:
+                return (moment + dt.timedelta(days=1)).timestamp() - 1
+            return moment.timestamp()
+        for fmt in _FORMATS:
+            try:
+                return dt.datetime.strptime(text, fmt).replace(tzinfo=zone).timestamp()
+            except ValueError:
+                continue
+    except (OverflowError, ValueError):
+        pass  # dates at the edges of the calendar
     raise invalid(f"Invalid {name} date. Use yyyy-mm-dd or yyyy-mm-dd hh:mm:ss.")
 
 
@@ -146,6 +151,8 @@ class PhasonService:
             number = int(device_id)
         except ValueError:
             raise not_found() from None
+        if not 0 < number < 2**31:
+            raise not_found()
         with self._engine.connect() as connection:
             owner = connection.execute(
                 sa.select(schema.devices.c.account_id).where(schema.devices.c.id == number)

@@ -352,7 +352,7 @@ class BarnTwin:
         seed = self.device.seed
         for io in self.device.inputs:
             settings = io.settings
-            noise = unit(seed, io.id, minute)
+            noise = unit(seed, 1000 + 100 * io.module_num + io.io_num, minute)
             offset = float(settings.get("calibration_offset", 0.0))
             kind = io.io_type
             if settings.get("source") == "outdoor":

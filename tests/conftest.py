@@ -1,0 +1,173 @@
+"""Fixtures: a world per database (SQLite, PostgreSQL) and a client per mode (in-process, live).
+
+Every API test runs four times: {SQLite, PostgreSQL} x {in-process ASGI, real `ductwork serve`}.
+The world holds two accounts with a demo barn each, their clocks frozen on a summer afternoon,
+so every reading is reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from ductwork.http.app import create_app
+from ductwork.runtime import PHASON_KEY_VENDOR, Runtime
+
+POSTGRES_ENV = "DUCTWORK_TEST_POSTGRES_URL"
+POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+ZONE = ZoneInfo("America/Chicago")
+# A hot July afternoon in the barn's time zone: misting weather, fans running.
+T0 = dt.datetime(2024, 7, 23, 16, 30, tzinfo=ZONE).timestamp()
+HISTORY_HOURS = 6
+PREFIX = "/phason/v1.0.3"
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One account of the test world."""
+
+    email: str
+    password: str
+    key: str
+    device_ids: tuple[str, ...]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The Phasonkey header of this tenant."""
+        return {"Phasonkey": self.key}
+
+    @property
+    def device(self) -> str:
+        """The tenant's (first) device id."""
+        return self.device_ids[0]
+
+
+@dataclass(frozen=True)
+class World:
+    """A database with two tenants, and the runtime that opened it."""
+
+    backend: str
+    data_dir: Path
+    database_url: str
+    runtime: Runtime
+    a: Tenant
+    b: Tenant
+
+
+def _tenant(runtime: Runtime, name: str) -> Tenant:
+    email = f"{name}@example.com"
+    password = secrets.token_urlsafe(12)
+    account = runtime.accounts.create(email, password, seed=sum(map(ord, name)))
+    runtime.clocks.change(account.id, set_to=T0, freeze=True)
+    ids = runtime.add_demo_world(account, history_days=HISTORY_HOURS / 24)
+    key = runtime.accounts.issue_key(account, PHASON_KEY_VENDOR)
+    return Tenant(email, password, key, tuple(str(i) for i in ids))
+
+
+def _postgres_database() -> tuple[str, str]:
+    admin = os.environ.get(POSTGRES_ENV, POSTGRES_DEFAULT)
+    name = f"ductwork_test_{secrets.token_hex(4)}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {admin} ({exc}). Start it, or point {POSTGRES_ENV} "
+            "at a server where this user may create databases."
+        )
+    base = admin.rsplit("/", 1)[0]
+    return admin, f"{base}/{name}"
+
+
+def _drop_postgres(admin: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """A migrated database holding tenants `a` and `b`, each with a simulated barn."""
+    backend = str(request.param)
+    data_dir = tmp_path_factory.mktemp(f"data-{backend}")
+    admin = url = ""
+    if backend == "postgresql":
+        admin, url = _postgres_database()
+    runtime = Runtime.open(data_dir, url or None)
+    try:
+        yield World(backend, data_dir, runtime.database_url, runtime, _tenant(runtime, "alice"),
+                    _tenant(runtime, "bob"))  # fmt: skip
+    finally:
+        runtime.close()
+        if backend == "postgresql":
+            _drop_postgres(admin, url)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(world: World) -> Iterator[str]:
+    """A real `ductwork serve` process on the world's database; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
+         str(world.data_dir), "--database-url", world.database_url, "--no-demo",
+         "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"ductwork serve exited with {process.returncode}:\n{output}")
+            try:
+                if httpx.get(f"{base}/_ductwork/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("ductwork serve did not become healthy within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session", params=["inprocess", "live"])
+def client(request: pytest.FixtureRequest, world: World) -> Iterator[httpx.Client]:
+    """An HTTP client on the world: over ASGI in-process, or over TCP to a live server."""
+    if request.param == "inprocess":
+        with TestClient(create_app(world.runtime, background=False)) as test_client:
+            yield test_client
+    else:
+        base = request.getfixturevalue("live_server")
+        with httpx.Client(base_url=base, timeout=30) as http:
+            yield http

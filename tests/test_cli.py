@@ -1,0 +1,145 @@
+"""The `ductwork` command as a user runs it: help, accounts, keys, and a full serve lifecycle."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import _free_port
+
+COMMANDS = [
+    [],
+    ["serve"],
+    ["credentials"],
+    ["users"],
+    ["users", "create"],
+    ["users", "list"],
+    ["api-keys"],
+    ["api-keys", "create"],
+    ["api-keys", "list"],
+    ["api-keys", "revoke"],
+]
+
+
+def ductwork(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a subprocess, on a data dir of its own."""
+    extra = ["--data-dir", str(data_dir)] if data_dir is not None else []
+    return subprocess.run(
+        [sys.executable, "-m", "ductwork", *args, *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) or "ductwork" for c in COMMANDS])
+def test_every_command_has_help(command: list[str]) -> None:
+    """`--help` works on every command and says what it does."""
+    result = ductwork(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Usage:" in result.stdout
+    assert len(result.stdout.splitlines()) > 3
+
+
+def test_users_and_keys(tmp_path: Path) -> None:
+    """Create an account, give it keys, list them without their values, revoke one."""
+    created = ductwork("users", "create", "--email", "Ann@Example.com", "--password",
+                       "correct-horse", data_dir=tmp_path)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["email"] == "ann@example.com"
+    again = ductwork("users", "create", "--email", "ann@example.com", "--password",
+                     "correct-horse", data_dir=tmp_path)  # fmt: skip
+    assert again.returncode == 1
+    assert "exists already" in again.stderr
+    short = ductwork("users", "create", "--email", "b@example.com", "--password", "short",
+                     data_dir=tmp_path)  # fmt: skip
+    assert short.returncode == 1
+    keys = [ductwork("api-keys", "create", "--email", "ann@example.com", data_dir=tmp_path)
+            .stdout.strip() for _ in range(2)]  # fmt: skip
+    assert all(len(k) == 32 for k in keys)
+    listing = ductwork("api-keys", "list", data_dir=tmp_path).stdout
+    assert listing.count("ann@example.com") == 2
+    assert keys[0] not in listing
+    assert keys[0][:6] in listing
+    assert ductwork("api-keys", "revoke", "1", data_dir=tmp_path).returncode == 0
+    assert ductwork("api-keys", "revoke", "1", data_dir=tmp_path).returncode == 1
+    assert "ann@example.com" in ductwork("users", "list", data_dir=tmp_path).stdout
+    stored = (tmp_path / "ductwork.sqlite3").read_bytes()
+    assert keys[1].encode() not in stored
+    assert b"correct-horse" not in stored
+
+
+def test_credentials_without_demo_world(tmp_path: Path) -> None:
+    """Without a demo world the credentials command says how to get one."""
+    result = ductwork("credentials", "--json", data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "ductwork serve" in result.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_first_start_prints_credentials_and_stops_cleanly(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """First start builds the demo world, prints URLs and credentials, serves, and shuts down
+    cleanly on a signal; a second start reuses the same world."""
+    port = _free_port()
+    command = [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
+               str(tmp_path), "--history-days", "0.05"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                if httpx.get(f"{base}/_ductwork/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "no health within 60 s"
+            time.sleep(0.2)
+        creds = json.loads(
+            ductwork("credentials", "--json", "--base-url", base, data_dir=tmp_path).stdout
+        )
+        phason = creds["phason"]
+        assert phason["base_url_v1_0_3"] == f"{base}/phason/v1.0.3"
+        devices = httpx.get(f"{phason['base_url_v1_0_3']}/devices",
+                            headers={"Phasonkey": phason["api_key"]}).json()  # fmt: skip
+        assert [d["device_id"] for d in devices] == phason["device_ids"]
+        key = httpx.post(f"{base}/phason/v1.0.3/generate_key",
+                         auth=(creds["email"], creds["password"])).json()["api_key"]  # fmt: skip
+        dashboard = httpx.get(f"{base}/").text
+        assert creds["phason"]["api_key"] in dashboard
+        assert "Finisher Temperature" in dashboard
+    finally:
+        process.send_signal(stop)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert f"{base.replace('127.0.0.1', 'localhost')}/phason/v1.0.3" in output
+    assert creds["password"] in output
+    assert phason["api_key"] in output
+    assert key not in output, "a generated key must never reach the log"
+    # The acknowledged key survives the restart; the demo world is not created twice.
+    restart = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                response = httpx.get(f"{base}/phason/v1.0.3/devices",
+                                     headers={"Phasonkey": key}, timeout=1)  # fmt: skip
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert [d["device_id"] for d in response.json()] == phason["device_ids"]
+    finally:
+        restart.terminate()
+        restart.communicate(timeout=30)

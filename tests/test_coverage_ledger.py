@@ -1,0 +1,82 @@
+"""docs/coverage.md stays true: served routes have rows; `done` rows are served and tested."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount, Route
+
+from ductwork.http.app import create_app
+from ductwork.http.hosts import VendorHostRouter
+from tests.conftest import World
+
+ROOT = Path(__file__).parent.parent
+ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| (done|not yet) \| [^|]+ \|$")
+PARAM = re.compile(r"\{[^}]+\}")
+
+
+def ledger() -> dict[tuple[str, str], str]:
+    """(method, path with generic parameters) → state, for every row of the ledger."""
+    rows: dict[tuple[str, str], str] = {}
+    for line in (ROOT / "docs" / "coverage.md").read_text().splitlines():
+        match = ROW.match(line)
+        if match:
+            method, path, state = match.groups()
+            key = (method, PARAM.sub("{}", path))
+            assert key not in rows, f"duplicate ledger row {key}"
+            rows[key] = state
+    return rows
+
+
+def served(routes: list[BaseRoute], prefix: str = "") -> set[tuple[str, str]]:
+    """(method, path) of every route the app serves, walking mounts (static files excluded)."""
+    found: set[tuple[str, str]] = set()
+    for route in routes:
+        if isinstance(route, Mount):
+            found |= served(list(getattr(route.app, "routes", [])), prefix + route.path)
+        elif isinstance(route, Route):
+            for method in route.methods or ():
+                if method != "HEAD":
+                    found.add((method, PARAM.sub("{}", prefix + route.path)))
+    return found
+
+
+def app_routes(world: World) -> set[tuple[str, str]]:
+    """The routes of the real application factory."""
+    app = create_app(world.runtime, background=False)
+    assert isinstance(app, VendorHostRouter)
+    inner = app.app
+    assert isinstance(inner, Starlette)
+    return served(list(inner.routes))
+
+
+def test_every_served_route_has_a_ledger_row(world: World) -> None:
+    """A route without a row is undocumented coverage."""
+    rows = ledger()
+    missing = sorted(app_routes(world) - set(rows))
+    assert not missing, f"served but not in docs/coverage.md: {missing}"
+    not_marked = sorted(r for r in app_routes(world) if rows[r] != "done")
+    assert not not_marked, f"served but not marked done: {not_marked}"
+
+
+def test_every_done_row_is_served_and_tested(world: World) -> None:
+    """A `done` row must name a served route, and some test must request that path."""
+    routes = app_routes(world)
+    tests = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    for (method, path), state in ledger().items():
+        if state != "done":
+            continue
+        assert (method, path) in routes, f"{method} {path} is marked done but not served"
+        tail = path.removeprefix("/phason/v1.0.3")
+        pattern = re.escape(tail).replace(re.escape("{}"), r"(\{[^}]*\}|[^/\"']+)")
+        assert re.search(pattern + r"[\"'?]", tests), f"no test requests {method} {path}"
+
+
+def test_ledger_covers_every_vendor_document() -> None:
+    """Every vendor document has its section in the ledger."""
+    text = (ROOT / "docs" / "coverage.md").read_text()
+    for section in ("Phason API v1.0.3", "Phason AutoFlex v1.0.2", "Flair API",
+                    "Automate Green v1", "Thinknx Integration Kit"):  # fmt: skip
+        assert f"## {section}" in text
