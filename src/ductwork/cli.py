@@ -96,7 +96,13 @@ def serve(
         click.echo(f"  devices   {', '.join(creds['phason']['device_ids'])}")
     app = create_app(runtime)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, lifespan="on", timeout_graceful_shutdown=10
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=log_level.lower() in ("debug", "trace", "info"),
+        lifespan="on",
+        timeout_graceful_shutdown=10,
     )
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the
     # handler it found; a no-op one makes a graceful stop exit with status 0.

@@ -10,15 +10,23 @@ from typing import Any
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from ductwork import __version__
 from ductwork.core.clock import ClockState
+from ductwork.http.dispatch import Api, Endpoint, ErrorShape
 from ductwork.runtime import Runtime
 
 
 def _error(status: int, message: str) -> Response:
     return JSONResponse({"error": message}, status_code=status)
+
+
+CONTROL_ERRORS = ErrorShape(
+    render=lambda _exc: None,
+    not_found=lambda: _error(404, "not found"),
+    method_not_allowed=lambda: _error(405, "method not allowed"),
+    server_error=lambda: _error(500, "internal server error"),
+)
 
 
 def clock_json(state: ClockState, now: float) -> dict[str, Any]:
@@ -27,8 +35,8 @@ def clock_json(state: ClockState, now: float) -> dict[str, Any]:
     return {"now": moment.isoformat(), "speed": state.speed, "frozen": state.frozen}
 
 
-def routes(runtime: Runtime) -> list[Route]:
-    """Routes mounted under /_ductwork."""
+def create_api(runtime: Runtime) -> Api:
+    """The control plane under /_ductwork."""
 
     async def health(_request: Request) -> Response:
         return JSONResponse(
@@ -82,8 +90,12 @@ def routes(runtime: Runtime) -> list[Route]:
         state = await anyio.to_thread.run_sync(lambda: runtime.clocks.change(account.id, **changes))
         return JSONResponse(clock_json(state, runtime.clocks.now(account.id)))
 
-    return [
-        Route("/health", health, methods=["GET"]),
-        Route("/clock", get_clock, methods=["GET"]),
-        Route("/clock", post_clock, methods=["POST"]),
-    ]
+    return Api(
+        "/_ductwork",
+        [
+            Endpoint("GET", "/health", health),
+            Endpoint("GET", "/clock", get_clock),
+            Endpoint("POST", "/clock", post_clock),
+        ],
+        CONTROL_ERRORS,
+    )

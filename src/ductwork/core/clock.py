@@ -61,6 +61,14 @@ class Clocks:
         self._cache[account_id] = (real, state)
         return state
 
+    def peek(self, account_id: int) -> float | None:
+        """The account's virtual now from the cache alone (None when it would need a query)."""
+        real = self._real_time()
+        cached = self._cache.get(account_id)
+        if cached is None or real - cached[0] >= _CACHE_SECONDS:
+            return None
+        return cached[1].at(real)
+
     def now(self, account_id: int) -> float:
         """The account's virtual epoch seconds."""
         return self.state(account_id).at(self._real_time())

@@ -1,4 +1,4 @@
-"""The application factory: vendor mounts, control plane, dashboard and background tasks."""
+"""The application factory: vendor APIs, control plane, dashboard and background tasks."""
 
 from __future__ import annotations
 
@@ -6,21 +6,18 @@ import contextlib
 import logging
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
 
 import anyio
 import anyio.to_thread
-from starlette.applications import Starlette
-from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
 from swagger_ui_bundle import swagger_ui_path
 
-from ductwork.control.routes import routes as control_routes
-from ductwork.http.hosts import VendorHostRouter
+from ductwork.control import routes as control
+from ductwork.http.dispatch import App, AsgiMount
+from ductwork.http.hosts import VENDOR_HOSTS
 from ductwork.runtime import Runtime
 from ductwork.vendors.phason.api import v1_0_3
-from ductwork.web.dashboard import dashboard_route
+from ductwork.web import dashboard
 
 log = logging.getLogger("ductwork")
 TICK_SECONDS = 5.0
@@ -56,32 +53,29 @@ class Ticker:
         self._stop.set()
 
 
-def create_app(runtime: Runtime, *, background: bool = True) -> ASGIApp:
+def create_app(runtime: Runtime, *, background: bool = True) -> App:
     """Build the ASGI app for a runtime; `background` runs the history ticker."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[dict[str, Any]]:
+    async def lifespan() -> AsyncIterator[None]:
         ticker = Ticker(runtime)
         async with anyio.create_task_group() as tasks:
             if background:
                 tasks.start_soon(ticker.run)
             try:
-                yield {}
+                yield
             finally:
                 ticker.stop()
                 tasks.cancel_scope.cancel()
 
-    phason_v1_0_3 = v1_0_3.create_app(runtime.phason, runtime.accounts)
-    app = Starlette(
-        routes=[
-            dashboard_route(runtime),
-            Mount("/_ductwork/swagger-ui", app=StaticFiles(directory=str(swagger_ui_path))),
-            Mount("/_ductwork", routes=control_routes(runtime)),
-            Mount(v1_0_3.PREFIX, app=phason_v1_0_3),
+    return App(
+        apis=[
+            dashboard.create_api(runtime),
+            control.create_api(runtime),
+            v1_0_3.create_api(runtime.phason, runtime.accounts),
         ],
+        mounts=[AsgiMount("/_ductwork/swagger-ui", StaticFiles(directory=str(swagger_ui_path)))],
+        fallback=dashboard.PAGE_ERRORS,
+        hosts=VENDOR_HOSTS,
         lifespan=lifespan,
     )
-    return VendorHostRouter(app)
-
-
-__all__ = ["Ticker", "create_app"]

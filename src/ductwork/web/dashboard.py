@@ -7,8 +7,8 @@ import html
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
+from ductwork.http.dispatch import Api, Endpoint, ErrorShape
 from ductwork.runtime import Runtime, public_credentials
 
 STYLE = """
@@ -88,12 +88,24 @@ def render(runtime: Runtime, base_url: str) -> str:
     return "".join(parts)
 
 
-def dashboard_route(runtime: Runtime) -> Route:
-    """GET / renders the dashboard."""
+def _page(status: int, text: str) -> Response:
+    return HTMLResponse(f"<!doctype html><title>{status}</title><p>{html.escape(text)}</p>", status)
+
+
+PAGE_ERRORS = ErrorShape(
+    render=lambda _exc: None,
+    not_found=lambda: _page(404, "Not found."),
+    method_not_allowed=lambda: _page(405, "Method not allowed."),
+    server_error=lambda: _page(500, "Internal server error."),
+)
+
+
+def create_api(runtime: Runtime) -> Api:
+    """GET / renders the dashboard; every path no API claims ends here too."""
 
     async def dashboard(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         page = await anyio.to_thread.run_sync(render, runtime, base)
         return HTMLResponse(page)
 
-    return Route("/", dashboard, methods=["GET"])
+    return Api("", [Endpoint("GET", "/", dashboard)], PAGE_ERRORS)

@@ -57,6 +57,34 @@ def local_text(t: float, zone: ZoneInfo) -> str:
     return dt.datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
+class _TimeTexts:
+    """local_text with memory: history rows of many series share their minutes."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self._zone = zone
+        self._texts: dict[int, str] = {}
+
+    def __call__(self, t: int) -> str:
+        text = self._texts.get(t)
+        if text is None:
+            text = self._texts[t] = local_text(t, self._zone)
+        return text
+
+
+class _Numbers:
+    """wire.number with memory: targets and limits repeat on every row of a group."""
+
+    def __init__(self) -> None:
+        self._texts: dict[tuple[float, int], str] = {}
+
+    def __call__(self, value: float, decimals: int) -> str:
+        key = (value, decimals)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = wire.number(value, decimals)
+        return text
+
+
 def parse_bound(text: str, zone: ZoneInfo, name: str, end: bool) -> float:
     """A start or end parameter: a date (an end date includes its whole day) or a date-time."""
     text = text.strip()
@@ -120,6 +148,7 @@ class PhasonService:
         self._simulator = simulator
         self._devices_cache: dict[int, tuple[int, float, bytes]] = {}
         self._lock = threading.Lock()
+        self._locks: dict[int, threading.Lock] = {}
 
     # ------------------------------------------------------------ plumbing
     def now_minute(self, account: Account) -> int:
@@ -173,12 +202,22 @@ class PhasonService:
         minute, made, body = cached
         if time.monotonic() - made > _DEVICES_CACHE_SECONDS:
             return None
-        if int(self._clocks.now(account.id) // 60) != minute:
+        now = self._clocks.peek(account.id)
+        if now is None or int(now // 60) != minute:
             return None
         return body
 
     def devices(self, account: Account) -> bytes:
-        """GET /devices: every device of the account, as encoded JSON."""
+        """GET /devices: every device of the account, as encoded JSON (one rebuild at a time)."""
+        with self._account_lock(account.id):
+            body = self.devices_body(account)
+            return body if body is not None else self._devices(account)
+
+    def _account_lock(self, account_id: int) -> threading.Lock:
+        with self._lock:
+            return self._locks.setdefault(account_id, threading.Lock())
+
+    def _devices(self, account: Account) -> bytes:
         minute = self.catch_up_account(account)
         with self._engine.connect() as connection:
             rows = connection.execute(
@@ -220,31 +259,44 @@ class PhasonService:
         bounds = parse_range(start, end, zone)
         table = schema.group_history
         groups = {g.id: g for g in device.groups}
-        query = sa.select(table).where(table.c.group_id.in_(list(groups)))
+        query = sa.select(
+            table.c.group_id, table.c.at, table.c.reading, table.c.target, table.c.lower,
+            table.c.upper, table.c.alarm_code, table.c.alarm_time,
+        ).where(table.c.group_id.in_(list(groups)))  # fmt: skip
         if bounds is None:
             query = query.where(table.c.at == minute * 60)
         else:
             query = query.where(table.c.at >= bounds[0], table.c.at <= bounds[1])
         with self._engine.connect() as connection:
             rows = connection.execute(query.order_by(table.c.at, table.c.group_id)).all()
-        decimals = {g.id: 3 if g.group_type == 5 else 1 for g in device.groups}
-        return [
-            wire.GroupReading(
-                group_id=str(r.group_id),
-                room_id=str(groups[r.group_id].room_id),
-                group_type=str(groups[r.group_id].group_type),
-                group_type_description=GROUP_TYPES[groups[r.group_id].group_type],
-                group_name=groups[r.group_id].group_name,
-                current_reading=wire.number(r.reading, decimals[r.group_id]),
-                alarm_code=str(r.alarm_code),
-                alarm_time=local_text(r.alarm_time, zone) if r.alarm_time else "0",
-                target_value=wire.number(r.target, decimals[r.group_id]),
-                target_lower_limit=wire.number(r.lower, decimals[r.group_id]),
-                target_upper_limit=wire.number(r.upper, decimals[r.group_id]),
-                reading_time=local_text(r.at, zone),
+        fixed = {
+            g.id: (str(g.id), str(g.room_id), str(g.group_type), GROUP_TYPES[g.group_type],
+                   g.group_name, 3 if g.group_type == 5 else 1)
+            for g in device.groups
+        }  # fmt: skip
+        times = _TimeTexts(zone)
+        number = _Numbers()
+        reading_type = wire.GroupReading
+        result = []
+        for group_id, at, reading, target, lower, upper, alarm_code, alarm_time in rows:
+            gid, room, gtype, description, name, decimals = fixed[group_id]
+            result.append(
+                reading_type(
+                    gid,
+                    room,
+                    gtype,
+                    description,
+                    name,
+                    number(reading, decimals),
+                    str(alarm_code),
+                    times(alarm_time) if alarm_time else "0",
+                    number(target, decimals),
+                    number(lower, decimals),
+                    number(upper, decimals),
+                    times(at),
+                )
             )
-            for r in rows
-        ]
+        return result
 
     def group_settings(
         self, account: Account, device_id: str, group_id: str | None
@@ -284,6 +336,7 @@ class PhasonService:
         outputs = device.outputs
         values, latest = self._values_and_latest(outputs, bounds, minute)
         now_text = local_text(minute * 60, zone)
+        times = _TimeTexts(zone)
         result = []
         for io in outputs:
             decimals = _io_decimals(io)
@@ -302,7 +355,7 @@ class PhasonService:
                     version_number=io.version_number,
                     reading_time=now_text,
                     values=[
-                        wire.Reading(reading=wire.number(v, decimals), time=local_text(t, zone))
+                        wire.Reading(reading=wire.number(v, decimals), time=times(t))
                         for t, v in values[io.id]
                     ],
                 )
@@ -317,6 +370,7 @@ class PhasonService:
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
         values, _ = self._values_and_latest(device.inputs, bounds, minute)
+        times = _TimeTexts(zone)
         return [
             wire.InputOut(
                 name=io.name,
@@ -324,7 +378,7 @@ class PhasonService:
                 module_number=str(io.module_num),
                 io_type=io.io_type,
                 values=[
-                    wire.Reading(reading=wire.number(v, _io_decimals(io)), time=local_text(t, zone))
+                    wire.Reading(reading=wire.number(v, _io_decimals(io)), time=times(t))
                     for t, v in values[io.id]
                 ],
             )

@@ -8,15 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
 
 from ductwork.core.accounts import Account, Accounts
+from ductwork.http.dispatch import Api, Endpoint, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.vendors.phason import wire
-from ductwork.vendors.phason.api.common import EXCEPTION_HANDLERS, json_response
+from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
 from ductwork.vendors.phason.exceptions import (
     AUTH_FAILED,
     END_BEFORE_START,
@@ -48,19 +47,23 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return (email, password) if sep else None
 
 
-def create_app(service: PhasonService, accounts: Accounts) -> Starlette:
-    """The v1.0.3 API as an ASGI app, to be mounted at /phason/v1.0.3."""
+def create_api(service: PhasonService, accounts: Accounts) -> Api:
+    """The v1.0.3 API: its endpoints under /phason/v1.0.3 and Phason's error shape."""
 
-    def authenticate(request: Request) -> Account:
-        key = request.headers.get("phasonkey")
-        account = accounts.authenticate_key(key.strip(), KEY_VENDOR) if key else None
+    async def authenticate(request: Request) -> Account:
+        key = (header(request, b"phasonkey") or "").strip()
+        if not key:
+            raise unauthorized()
+        account = accounts.cached_key(key, KEY_VENDOR)
+        if account is None:
+            account = await anyio.to_thread.run_sync(accounts.authenticate_key, key, KEY_VENDOR)
         if account is None:
             raise unauthorized()
         return account
 
     def endpoint(call: Call) -> Handler:
         async def handle(request: Request) -> Response:
-            account = authenticate(request)
+            account = await authenticate(request)
             result = await anyio.to_thread.run_sync(call, service, account, request)
             return json_response(result)
 
@@ -79,7 +82,7 @@ def create_app(service: PhasonService, accounts: Accounts) -> Starlette:
         return json_response(wire.ApiKey(api_key=key, message=KEY_MESSAGE))
 
     async def devices(request: Request) -> Response:
-        account = authenticate(request)
+        account = await authenticate(request)
         body = service.devices_body(account)
         if body is None:
             body = await anyio.to_thread.run_sync(service.devices, account)
@@ -92,49 +95,47 @@ def create_app(service: PhasonService, accounts: Accounts) -> Starlette:
         return str(request.path_params["deviceId"])
 
     routes = [
-        Route("/generate_key", generate_key, methods=["POST"]),
-        Route("/devices", devices, methods=["GET"]),
-        Route(
-            "/devices/{deviceId}/time",
-            endpoint(lambda s, a, r: s.device_time(a, did(r))),
-            methods=["GET"],
+        Endpoint("POST", "/generate_key", generate_key),
+        Endpoint("GET", "/devices", devices),
+        Endpoint(
+            "GET", "/devices/{deviceId}/time", endpoint(lambda s, a, r: s.device_time(a, did(r)))
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/equipment_groups/history",
             endpoint(lambda s, a, r: s.group_history(a, did(r), q(r, "start"), q(r, "end"))),
-            methods=["GET"],
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/equipment_groups/settings",
             endpoint(lambda s, a, r: s.group_settings(a, did(r), q(r, "group_id"))),
-            methods=["GET"],
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/outputs/history",
             endpoint(lambda s, a, r: s.outputs(a, did(r), q(r, "start"), q(r, "end"))),
-            methods=["GET"],
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/outputs/settings",
             endpoint(
                 lambda s, a, r: s.output_settings(a, did(r), q(r, "module_num"), q(r, "io_num"))
             ),
-            methods=["GET"],
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/inputs",
             endpoint(lambda s, a, r: s.inputs(a, did(r), q(r, "start"), q(r, "end"))),
-            methods=["GET"],
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/growth_curves",
             endpoint(lambda s, a, r: s.curves(a, did(r))),
-            methods=["GET"],
         ),
-        Route(
+        Endpoint(
+            "GET",
             "/devices/{deviceId}/growth_curves/settings",
             endpoint(lambda s, a, r: s.curve_settings(a, did(r), q(r, "growth_curve_id"))),
-            methods=["GET"],
         ),
     ]
     document = openapi_document()
@@ -146,10 +147,10 @@ def create_app(service: PhasonService, accounts: Accounts) -> Starlette:
         return HTMLResponse(docs_page("Phason API v1.0.3", f"{PREFIX}/openapi.json"))
 
     routes += [
-        Route("/openapi.json", openapi, methods=["GET"]),
-        Route("/docs", docs, methods=["GET"]),
+        Endpoint("GET", "/openapi.json", openapi),
+        Endpoint("GET", "/docs", docs),
     ]
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+    return Api(PREFIX, routes, PHASON_ERRORS)
 
 
 # ---------------------------------------------------------------- OpenAPI
