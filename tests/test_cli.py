@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -143,3 +144,32 @@ def test_serve_first_start_prints_credentials_and_stops_cleanly(
     finally:
         restart.terminate()
         restart.communicate(timeout=30)
+
+
+def cli_reference() -> str:
+    """docs/cli.md as it must read: every command's --help, in order."""
+    from click.testing import CliRunner
+
+    from ductwork.cli import main
+
+    parts = [
+        "# Command-line reference\n\n",
+        "Generated from `--help`; `tests/test_cli.py` fails when it drifts from the code. "
+        "Regenerate with `DUCTWORK_WRITE_DOCS=1 .venv/bin/pytest tests/test_cli.py -k reference`.\n",
+    ]
+    runner = CliRunner()
+    for command in COMMANDS:
+        result = runner.invoke(main, [*command, "--help"], prog_name="ductwork", terminal_width=100)
+        assert result.exit_code == 0, result.output
+        name = " ".join(["ductwork", *command])
+        parts.append(f"\n## `{name}`\n\n```\n{result.output.rstrip()}\n```\n")
+    return "".join(parts)
+
+
+def test_cli_reference_is_current() -> None:
+    """docs/cli.md matches the commands' help texts."""
+    path = Path(__file__).parent.parent / "docs" / "cli.md"
+    expected = cli_reference()
+    if os.environ.get("DUCTWORK_WRITE_DOCS"):
+        path.write_text(expected)
+    assert path.read_text() == expected, "docs/cli.md is stale; see its first lines to regenerate"
