@@ -1,8 +1,12 @@
 """A ventilated livestock room: one well-mixed air node for heat, moisture, CO2 and NH3.
 
-C·dT/dt = animals + heaters − λ·ṁ_evap − (ρ·cp·V̇ + UA)·(T − T_out), integrated exactly over a
-step (the balance is linear in T over one step), and the same for moisture and gases.
-Static pressure follows from fan airflow against inlet area: ΔP = ρ/2·(V̇ / (Cd·A))².
+C·dT/dt = animals + heaters + lamps − λ·ṁ_evap − (ρ·cp·V̇ + UA)·(T − T_out), integrated exactly
+over a step (the balance is linear in T over one step), and the same for moisture and gases.
+Static pressure follows from fan airflow against inlet area: ΔP = ρ/2·(V̇ / (Cd·A))², with the
+fans' airflow falling linearly to zero at their shut-off pressure.
+
+The numbered functions are compiled (numba) so that a controller loop can call them a
+million times a second; the dataclasses wrap them for code that steps one room at a time.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ductwork.core.jit import jit
 from ductwork.core.physics.air import (
     LATENT_HEAT,
     RHO_AIR,
@@ -23,6 +28,111 @@ CFM = 0.000471947  # m³/s per cubic foot per minute
 PA_PER_INCH_WC = 249.08891
 CO2_OUTDOOR_PPM = 420.0
 DISCHARGE_COEFFICIENT = 0.6
+# Reference animal: a 90 kg finisher pig gives 261 W sensible and 45 W latent at 20 °C.
+REF_WEIGHT_KG = 90.0
+REF_SENSIBLE_W = 261.0
+REF_LATENT_W = 45.0
+
+
+@jit
+def herd_scale(head_count: float, weight_kg: float) -> float:
+    """Head count weighted by metabolic size (live weight to the power 0.75)."""
+    return float(head_count * (weight_kg / REF_WEIGHT_KG) ** 0.75)
+
+
+@jit
+def herd_sensible_w(scale: float, t_c: float) -> float:
+    """Sensible heat of a herd; it falls as the room warms."""
+    return scale * REF_SENSIBLE_W * max(0.3, 1.0 - 0.02 * (t_c - 20.0))
+
+
+@jit
+def herd_latent_kg_s(scale: float, t_c: float) -> float:
+    """Water vapour given off by a herd; it rises as the room warms."""
+    return scale * REF_LATENT_W * max(0.5, 1.0 + 0.04 * (t_c - 20.0)) / LATENT_HEAT
+
+
+@jit
+def herd_co2_m3_s(scale: float) -> float:
+    """CO2 produced: 0.185 m³/h per kW of total animal heat (CIGR)."""
+    return scale * (REF_SENSIBLE_W + REF_LATENT_W) / 1000.0 * 0.185 / 3600.0
+
+
+@jit
+def herd_nh3_m3_s(head_count: float, weight_kg: float) -> float:
+    """Ammonia released from manure, roughly proportional to live weight."""
+    return head_count * weight_kg * 2.0e-10
+
+
+@jit
+def airflow_and_static_pa(
+    fan_m3_s: float, shutoff_pa: float, inlet_area_m2: float, leak_area_m2: float
+) -> tuple[float, float]:
+    """Solve fan curve against inlet resistance: Q = Qf·(1 − k·Q²/Ps), ΔP = k·Q²."""
+    if fan_m3_s <= 0.0:
+        return 0.0, 0.0
+    area = inlet_area_m2 + leak_area_m2
+    k = RHO_AIR / (2.0 * (DISCHARGE_COEFFICIENT * area) ** 2)
+    a = fan_m3_s * k / shutoff_pa
+    flow = (-1.0 + math.sqrt(1.0 + 4.0 * a * fan_m3_s)) / (2.0 * a)
+    return flow, k * flow * flow
+
+
+@jit
+def _relax(value: float, equilibrium: float, rate: float, dt: float) -> float:
+    return equilibrium + (value - equilibrium) * math.exp(-rate * dt)
+
+
+@jit
+def air_step(
+    state: tuple[float, float, float, float],
+    volume_m3: float,
+    ua_w_k: float,
+    mass_factor: float,
+    leak_area_m2: float,
+    head_count: float,
+    weight_kg: float,
+    fan_m3_s: float,
+    shutoff_pa: float,
+    inlet_area_m2: float,
+    heater_w: float,
+    mist_kg_s: float,
+    lamp_w: float,
+    t_out: float,
+    rh_out: float,
+    wind_kmh: float,
+    dt: float,
+    sensible_factor: float = 1.0,
+) -> tuple[float, float, float, float, float, float]:
+    """One step of (T, W, CO2, NH3); returns them with static pressure (Pa) and airflow (m³/s).
+
+    `sensible_factor` scales the animals' sensible heat (soaking wet animals lose heat by
+    evaporation from their skin instead of warming the air).
+    """
+    t, w, co2, nh3 = state
+    flow, static = airflow_and_static_pa(fan_m3_s, shutoff_pa, inlet_area_m2, leak_area_m2)
+    # Wind and stack effect give a little infiltration even with the fans off.
+    exchange = flow + volume_m3 * 0.1 / 3600.0 * (1.0 + wind_kmh / 20.0)
+    scale = herd_scale(head_count, weight_kg)
+    relative = relative_humidity(t, w, 1013.25)
+    evaporation = mist_kg_s * max(0.0, min(1.0, (0.97 - relative) / 0.3))
+    gains = (
+        herd_sensible_w(scale, t) * sensible_factor + heater_w + lamp_w - LATENT_HEAT * evaporation
+    )
+    loss_rate = RHO_CP * exchange + ua_w_k
+    capacity = RHO_CP * volume_m3 * mass_factor
+    t_new = _relax(t, t_out + gains / loss_rate, loss_rate / capacity, dt)
+    w_out = humidity_ratio(t_out, rh_out, 1013.25)
+    moisture = herd_latent_kg_s(scale, t) + evaporation
+    w_rate = exchange / volume_m3
+    w_new = _relax(w, w_out + moisture / (RHO_AIR * exchange), w_rate, dt)
+    # Condensation on cold surfaces keeps the air at or below saturation.
+    w_new = min(w_new, humidity_ratio(t_new, 1.0, 1013.25))
+    co2_eq = CO2_OUTDOOR_PPM + herd_co2_m3_s(scale) * 1e6 / exchange
+    nh3_eq = herd_nh3_m3_s(head_count, weight_kg) * 1e6 / exchange
+    co2_new = _relax(co2, co2_eq, w_rate, dt)
+    nh3_new = _relax(nh3, nh3_eq, w_rate, dt)
+    return t_new, w_new, co2_new, nh3_new, static, flow
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,31 +141,14 @@ class Herd:
 
     head_count: int
     weight_kg: float
-    # Reference animal: a 90 kg finisher pig gives 261 W sensible and 45 W latent at 20 °C.
-    ref_weight_kg: float = 90.0
-    ref_sensible_w: float = 261.0
-    ref_latent_w: float = 45.0
-
-    def _scale(self) -> float:
-        return float(self.head_count * (self.weight_kg / self.ref_weight_kg) ** 0.75)
 
     def sensible_w(self, t_c: float) -> float:
-        """Sensible heat of the herd; it falls as the room warms."""
-        return self._scale() * self.ref_sensible_w * max(0.3, 1.0 - 0.02 * (t_c - 20.0))
+        """Sensible heat of the herd at room temperature t_c."""
+        return herd_sensible_w(herd_scale(self.head_count, self.weight_kg), t_c)
 
     def latent_kg_s(self, t_c: float) -> float:
-        """Water vapour given off by the herd; it rises as the room warms."""
-        latent_w = self._scale() * self.ref_latent_w * max(0.5, 1.0 + 0.04 * (t_c - 20.0))
-        return latent_w / LATENT_HEAT
-
-    def co2_m3_s(self) -> float:
-        """CO2 produced: 0.185 m³/h per kW of total animal heat (CIGR)."""
-        total_kw = self._scale() * (self.ref_sensible_w + self.ref_latent_w) / 1000.0
-        return total_kw * 0.185 / 3600.0
-
-    def nh3_m3_s(self) -> float:
-        """Ammonia released from manure, roughly proportional to live weight."""
-        return float(self.head_count) * self.weight_kg * 2.0e-10
+        """Water vapour given off by the herd at room temperature t_c."""
+        return herd_latent_kg_s(herd_scale(self.head_count, self.weight_kg), t_c)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +175,7 @@ class RoomAir:
     @property
     def humidity(self) -> float:
         """Relative humidity 0..1."""
-        return relative_humidity(self.temperature_c, self.humidity_ratio)
+        return relative_humidity(self.temperature_c, self.humidity_ratio, 1013.25)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,50 +190,15 @@ class Drive:
     lamp_w: float = 0.0
 
 
-def airflow_and_static(drive: Drive, shell: Shell) -> tuple[float, float]:
-    """Solve fan curve against inlet resistance: Q = Qf·(1 − k·Q²/Ps), ΔP = k·Q²."""
-    area = drive.inlet_area_m2 + shell.leak_area_m2
-    k = RHO_AIR / (2.0 * (DISCHARGE_COEFFICIENT * area) ** 2)
-    if drive.fan_m3_s <= 0.0:
-        return 0.0, 0.0
-    a = drive.fan_m3_s * k / drive.fan_shutoff_pa
-    flow = (-1.0 + math.sqrt(1.0 + 4.0 * a * drive.fan_m3_s)) / (2.0 * a)
-    return flow, k * flow * flow
-
-
-def _relax(value: float, equilibrium: float, rate: float, dt: float) -> float:
-    return equilibrium + (value - equilibrium) * math.exp(-rate * dt)
-
-
 def step(air: RoomAir, shell: Shell, herd: Herd, drive: Drive, outdoor: Weather, dt: float) -> None:
     """Advance the room's air by `dt` seconds in place."""
-    flow, static = airflow_and_static(drive, shell)
-    # Wind and stack effect give a little infiltration even with the fans off.
-    infiltration = shell.volume_m3 * 0.1 / 3600.0 * (1.0 + outdoor.wind_speed_kmh / 20.0)
-    exchange = flow + infiltration
-    t = air.temperature_c
-    relative = air.humidity
-    evaporation = drive.mist_kg_s * max(0.0, min(1.0, (0.97 - relative) / 0.3))
-    gains = herd.sensible_w(t) + drive.heater_w + drive.lamp_w - LATENT_HEAT * evaporation
-    loss_rate = RHO_CP * exchange + shell.ua_w_k
-    capacity = RHO_CP * shell.volume_m3 * shell.mass_factor
-    t_eq = outdoor.temperature_c + gains / loss_rate
-    air.temperature_c = _relax(t, t_eq, loss_rate / capacity, dt)
-
-    w_out = humidity_ratio(outdoor.temperature_c, outdoor.humidity)
-    moisture = herd.latent_kg_s(t) + evaporation
-    air_mass = RHO_AIR * shell.volume_m3
-    w_rate = RHO_AIR * exchange / air_mass
-    air.humidity_ratio = _relax(
-        air.humidity_ratio, w_out + moisture / (RHO_AIR * exchange), w_rate, dt
-    )
-    # Condensation on cold surfaces keeps the air at or below saturation.
-    air.humidity_ratio = min(air.humidity_ratio, humidity_ratio(air.temperature_c, 1.0))
-
-    gas_rate = exchange / shell.volume_m3
-    air.co2_ppm = _relax(
-        air.co2_ppm, CO2_OUTDOOR_PPM + herd.co2_m3_s() * 1e6 / exchange, gas_rate, dt
-    )
-    air.nh3_ppm = _relax(air.nh3_ppm, herd.nh3_m3_s() * 1e6 / exchange, gas_rate, dt)
-    air.static_pa = static
-    air.airflow_m3_s = flow
+    result = air_step(
+        (air.temperature_c, air.humidity_ratio, air.co2_ppm, air.nh3_ppm),
+        shell.volume_m3, shell.ua_w_k, shell.mass_factor, shell.leak_area_m2,
+        float(herd.head_count), herd.weight_kg,
+        drive.fan_m3_s, drive.fan_shutoff_pa, drive.inlet_area_m2, drive.heater_w,
+        drive.mist_kg_s, drive.lamp_w,
+        outdoor.temperature_c, outdoor.humidity, outdoor.wind_speed_kmh, dt,
+    )  # fmt: skip
+    (air.temperature_c, air.humidity_ratio, air.co2_ppm, air.nh3_ppm, air.static_pa,
+     air.airflow_m3_s) = result  # fmt: skip

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from ductwork.core.noise import layered
-from ductwork.core.physics.air import P_ATM, saturation_vapour_pressure
+import numpy as np
+
+from ductwork.core.noise import FloatArray, layered_array
+from ductwork.core.physics.air import P_ATM
 
 DAY = 86_400.0
 YEAR = 365.2425 * DAY
@@ -37,35 +38,64 @@ class Weather:
     raining: bool
 
 
-def weather_at(climate: Climate, seed: int, t: float) -> Weather:
-    """Outdoor weather at epoch second `t`; the same seed and time always give the same answer."""
+@dataclass(frozen=True, slots=True)
+class WeatherSeries:
+    """Outdoor conditions at many instants, one array per quantity."""
+
+    temperature_c: FloatArray
+    humidity: FloatArray
+    wind_speed_kmh: FloatArray
+    wind_direction_deg: FloatArray
+    light_lux: FloatArray
+    pressure_hpa: FloatArray
+    raining: FloatArray  # 1.0 or 0.0
+
+    def at(self, i: int) -> Weather:
+        """The conditions at index i."""
+        return Weather(
+            temperature_c=float(self.temperature_c[i]),
+            humidity=float(self.humidity[i]),
+            wind_speed_kmh=float(self.wind_speed_kmh[i]),
+            wind_direction_deg=float(self.wind_direction_deg[i]),
+            light_lux=float(self.light_lux[i]),
+            pressure_hpa=float(self.pressure_hpa[i]),
+            raining=bool(self.raining[i]),
+        )
+
+
+def _saturation(t_c: FloatArray) -> FloatArray:
+    result: FloatArray = 6.112 * np.exp(17.62 * t_c / (243.12 + t_c))
+    return result
+
+
+def weather_series(climate: Climate, seed: int, t: FloatArray) -> WeatherSeries:
+    """Outdoor weather at epoch seconds `t`; the same seed and times always give the same."""
     solar_t = t + climate.utc_offset_hours * 3600.0
-    day_of_year = (solar_t % YEAR) / DAY
-    hour = (solar_t % DAY) / 3600.0
-    seasonal = -math.cos(2 * math.pi * (day_of_year - 20.0) / 365.2425)
-    front = layered(seed, 1, t, 3.5 * DAY)
+    day_of_year = np.mod(solar_t, YEAR) / DAY
+    hour = np.mod(solar_t, DAY) / 3600.0
+    seasonal = -np.cos(2 * np.pi * (day_of_year - 20.0) / 365.2425)
+    front = layered_array(seed, 1, t, 3.5 * DAY)
     mean = climate.mean_c + climate.seasonal_swing_c * seasonal + 4.0 * front
-    cloud = 0.5 + 0.5 * layered(seed, 2, t, 0.8 * DAY)
-    daily = climate.daily_swing_c * (1.0 - 0.5 * cloud) * math.cos(2 * math.pi * (hour - 15.0) / 24)
-    temperature = mean + daily + 0.6 * layered(seed, 3, t, 1800.0)
-    dew = mean - climate.dew_depression_c + 1.5 * layered(seed, 4, t, 0.5 * DAY)
-    dew = min(dew, temperature)
-    humidity = saturation_vapour_pressure(dew) / saturation_vapour_pressure(temperature)
-    declination = 23.44 * math.sin(2 * math.pi * (day_of_year - 81.0) / 365.2425)
-    lat, dec = math.radians(climate.latitude_deg), math.radians(declination)
-    hour_angle = math.radians(15.0 * (hour - 12.0))
-    elevation = math.sin(lat) * math.sin(dec) + math.cos(lat) * math.cos(dec) * math.cos(hour_angle)
-    light = max(0.0, elevation) * 110_000.0 * (1.0 - 0.75 * cloud)
-    wind = max(0.0, 14.0 + 10.0 * layered(seed, 5, t, 6 * 3600.0) + 4.0 * front)
-    direction = (225.0 + 120.0 * layered(seed, 6, t, DAY)) % 360.0
-    pressure = P_ATM + 12.0 * layered(seed, 7, t, 2 * DAY) - 6.0 * front
-    raining = cloud > 0.85 and humidity > 0.8
-    return Weather(
-        temperature_c=temperature,
-        humidity=min(1.0, humidity),
-        wind_speed_kmh=wind,
-        wind_direction_deg=direction,
-        light_lux=light,
-        pressure_hpa=pressure,
-        raining=raining,
+    cloud = 0.5 + 0.5 * layered_array(seed, 2, t, 0.8 * DAY)
+    daily = climate.daily_swing_c * (1.0 - 0.5 * cloud) * np.cos(2 * np.pi * (hour - 15.0) / 24)
+    temperature = mean + daily + 0.6 * layered_array(seed, 3, t, 1800.0)
+    dew = mean - climate.dew_depression_c + 1.5 * layered_array(seed, 4, t, 0.5 * DAY)
+    dew = np.minimum(dew, temperature)
+    humidity = np.minimum(1.0, _saturation(dew) / _saturation(temperature))
+    declination = np.radians(23.44 * np.sin(2 * np.pi * (day_of_year - 81.0) / 365.2425))
+    lat = np.radians(climate.latitude_deg)
+    hour_angle = np.radians(15.0 * (hour - 12.0))
+    elevation = np.sin(lat) * np.sin(declination) + np.cos(lat) * np.cos(declination) * np.cos(
+        hour_angle
     )
+    light = np.maximum(0.0, elevation) * 110_000.0 * (1.0 - 0.75 * cloud)
+    wind = np.maximum(0.0, 14.0 + 10.0 * layered_array(seed, 5, t, 6 * 3600.0) + 4.0 * front)
+    direction = np.mod(225.0 + 120.0 * layered_array(seed, 6, t, DAY), 360.0)
+    pressure = P_ATM + 12.0 * layered_array(seed, 7, t, 2 * DAY) - 6.0 * front
+    raining = ((cloud > 0.85) & (humidity > 0.8)).astype(np.float64)
+    return WeatherSeries(temperature, humidity, wind, direction, light, pressure, raining)
+
+
+def weather_at(climate: Climate, seed: int, t: float) -> Weather:
+    """Outdoor weather at one epoch second (the same numbers as `weather_series`)."""
+    return weather_series(climate, seed, np.array([t], dtype=np.float64)).at(0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 23:11:43.327087
+Create Date: 2026-11-21 23:35:07.662226
 """
 
 from __future__ import annotations
@@ -30,23 +30,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("email", name=op.f("uq_accounts_email")),
     )
     op.create_table(
-        "phason_group_history",
+        "phason_group_hours",
         sa.Column("group_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("at", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("reading", sa.Float(), nullable=False),
-        sa.Column("target", sa.Float(), nullable=False),
-        sa.Column("lower", sa.Float(), nullable=False),
-        sa.Column("upper", sa.Float(), nullable=False),
-        sa.Column("alarm_code", sa.SmallInteger(), nullable=False),
-        sa.Column("alarm_time", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("group_id", "at", name=op.f("pk_phason_group_history")),
+        sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("group_id", "hour", name=op.f("pk_phason_group_hours")),
     )
     op.create_table(
-        "phason_io_history",
+        "phason_io_hours",
         sa.Column("io_id", sa.Integer(), autoincrement=False, nullable=False),
-        sa.Column("at", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("reading", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("io_id", "at", name=op.f("pk_phason_io_history")),
+        sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("io_id", "hour", name=op.f("pk_phason_io_hours")),
     )
     op.create_table(
         "api_keys",
@@ -225,7 +220,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_api_keys_account")
 
     op.drop_table("api_keys")
-    op.drop_table("phason_io_history")
-    op.drop_table("phason_group_history")
+    op.drop_table("phason_io_hours")
+    op.drop_table("phason_group_hours")
     op.drop_table("accounts")
     # ### end Alembic commands ###

@@ -25,7 +25,7 @@ from ductwork.vendors.phason.models import (
     TIMED_EVENTS,
 )
 from ductwork.vendors.phason.store import load_device
-from ductwork.vendors.phason.twin import BarnTwin
+from ductwork.vendors.phason.twin import BarnModel
 
 TIMEZONE = "America/Chicago"
 
@@ -79,7 +79,7 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
         "shell": asdict(Shell(volume_m3=1440.0, ua_w_k=900.0, leak_area_m2=0.12)),
         "head_count": 600, "start_weight_kg": 25.0, "daily_gain_kg": 0.85,
         "placed_on": (today - dt.timedelta(days=55)).isoformat(),
-        "width_m": 12.0, "height_m": 3.0, "fixed_inlet_m2": 3.0,
+        "width_m": 12.0, "height_m": 3.0, "fixed_inlet_m2": 1.5,
     })  # fmt: skip
     nursery = room(2, "Nursery Room", {
         "shell": asdict(Shell(volume_m3=560.0, ua_w_k=450.0, leak_area_m2=0.05)),
@@ -165,6 +165,7 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
 
     rm4_a, vdc4, vac1 = (1, 2, "1.02"), (2, 3, "1.05"), (3, 4, "2.01")
     act_fin, act_nur, rm4_b = (4, 5, "1.10"), (5, 5, "1.10"), (6, 2, "1.02")
+    act_ceiling = (10, 5, "1.10")
     inputs_fin, inputs_nur, weather = (7, INPUT_MODULE, "1.20"), (8, INPUT_MODULE, "1.20"), (
         9, INPUT_MODULE, "1.20")  # fmt: skip
     out = "output"
@@ -173,8 +174,9 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
     io(out, rm4_a, 2, COOLING, "Finisher Tunnel Fans", finisher, g_fin_t,
        {"offset": 3.0, "equipment": {"fan_cfm": 48000.0}})  # fmt: skip
     io(out, rm4_a, 3, MISTING, "Finisher Mister", finisher, g_fin_thi,
-       {"misting_function": 1, "misting_order": 1, "start_thi": 76.0, "max_thi": 82.0,
-        "cycle_minutes": 5, "humidity_bypass": 85.0,
+       {"misting_function": 1, "misting_order": 1, "low": 76.0, "high": 80.0, "max": 84.0,
+        "cycle_s": 300, "min_on_s": 30, "max_on_s": 150, "pump_delay_s": 5,
+        "active_start": "08:00", "active_end": "21:00", "humidity_bypass": 85.0,
         "equipment": {"mist_kg_s": 0.03}})  # fmt: skip
     io(out, rm4_a, 4, HEATING, "Nursery Heater", nursery, g_nur_t,
        {"offset": -1.5, "equipment": {"heater_kw": 20.0}})  # fmt: skip
@@ -198,7 +200,7 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
        {"minimum": {"offset": -2.0, "position": 5},
         "stages": [_stage(0.0, 15, 1.0), _stage(1.0, 30, 1.0), _stage(2.0, 50, 1.0),
                    _stage(3.0, 75, 1.0), _stage(4.0, 100, 1.0)],
-        "equipment": {"inlet_area_m2": 4.0}})  # fmt: skip
+        "equipment": {"inlet_area_m2": 3.0}})  # fmt: skip
     io(out, act_nur, 1, INLET_NO_FEEDBACK, "Nursery Inlet", nursery, g_nur_t,
        {"offset": 0.5, "idle_band": 1.0, "open_runtime": 10, "open_idle_time": 50,
         "close_runtime": 10, "close_idle_time": 50, "full_travel_s": 120.0,
@@ -207,6 +209,16 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
        {"schedule_id": 1, "on_time": "06:00", "off_time": "20:00",
         "equipment": {"lamp_w": 1500.0}})  # fmt: skip
 
+    io(out, rm4_b, 2, MISTING, "Finisher Soakers", finisher, g_fin_thi,
+       {"misting_function": 2, "misting_order": 2, "low": 78.0, "high": 82.0, "max": 86.0,
+        "cycle_s": 1200, "min_on_s": 60, "max_on_s": 180, "pump_delay_s": 10,
+        "active_start": "10:00", "active_end": "20:00", "humidity_bypass": 95.0,
+        "equipment": {}})  # fmt: skip
+    io(out, act_ceiling, 1, INLET_FEEDBACK, "Finisher Ceiling Inlets", finisher, g_fin_sp,
+       {"minimum": {"offset": 0.0, "position": 10},
+        "stages": [_stage(0.0, 20, 0.01), _stage(0.01, 40, 0.01), _stage(0.02, 60, 0.01),
+                   _stage(0.03, 80, 0.01), _stage(0.04, 100, 0.01)],
+        "dead_band": 0.01, "gain": 3.0, "equipment": {"inlet_area_m2": 2.5}})  # fmt: skip
     inp = "input"
     fin_a = io(inp, inputs_fin, 1, "temperature", "Finisher Temp A", finisher, g_fin_t,
                {"calibration_offset": 0.1})  # fmt: skip
@@ -251,6 +263,6 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
     connection.execute(
         sa.update(schema.devices)
         .where(schema.devices.c.id == device_id)
-        .values(state=BarnTwin.initial_state(device, minute))
+        .values(state=BarnModel(device).initial_state(minute))
     )
     return int(device_id)

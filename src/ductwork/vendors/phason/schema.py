@@ -99,23 +99,20 @@ curves = sa.Table(
     sa.Index("ix_phason_growth_curves_device", "device_id"),
 )
 
-group_history = sa.Table(
-    "phason_group_history",
+# One-minute history in hour chunks (ductwork.core.history): float32 (60, fields) per row.
+GROUP_FIELDS = ("reading", "target", "lower", "upper", "alarm_code", "alarm_age_minutes")
+group_hours = sa.Table(
+    "phason_group_hours",
     metadata,
     sa.Column("group_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("at", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("reading", sa.Float, nullable=False),
-    sa.Column("target", sa.Float, nullable=False),
-    sa.Column("lower", sa.Float, nullable=False),
-    sa.Column("upper", sa.Float, nullable=False),
-    sa.Column("alarm_code", sa.SmallInteger, nullable=False),
-    sa.Column("alarm_time", sa.BigInteger, nullable=False),
+    sa.Column("hour", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )
 
-io_history = sa.Table(
-    "phason_io_history",
+io_hours = sa.Table(
+    "phason_io_hours",
     metadata,
     sa.Column("io_id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("at", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("reading", sa.Float, nullable=False),
+    sa.Column("hour", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
 )

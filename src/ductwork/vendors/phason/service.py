@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ductwork.core import history
 from ductwork.core.accounts import Account
 from ductwork.core.clock import Clocks
 from ductwork.vendors.phason import schema, wire
@@ -121,6 +123,13 @@ def parse_range(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[flo
     if high - low > MAX_RANGE.total_seconds():
         raise invalid("The date range may not exceed 7 days.")
     return low, high
+
+
+def _minute_bounds(bounds: tuple[float, float] | None, minute: int) -> tuple[int, int]:
+    """Whole minutes inside an inclusive range of epoch seconds (just `minute` without one)."""
+    if bounds is None:
+        return minute, minute
+    return math.ceil(bounds[0] / 60), math.floor(bounds[1] / 60)
 
 
 def parse_int(value: str | None, name: str) -> int:
@@ -257,45 +266,44 @@ class PhasonService:
         device, minute = self._device(account, device_id)
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
-        table = schema.group_history
-        groups = {g.id: g for g in device.groups}
-        query = sa.select(
-            table.c.group_id, table.c.at, table.c.reading, table.c.target, table.c.lower,
-            table.c.upper, table.c.alarm_code, table.c.alarm_time,
-        ).where(table.c.group_id.in_(list(groups)))  # fmt: skip
-        if bounds is None:
-            query = query.where(table.c.at == minute * 60)
-        else:
-            query = query.where(table.c.at >= bounds[0], table.c.at <= bounds[1])
+        first, last = _minute_bounds(bounds, minute)
+        ids = [g.id for g in device.groups]
         with self._engine.connect() as connection:
-            rows = connection.execute(query.order_by(table.c.at, table.c.group_id)).all()
-        fixed = {
-            g.id: (str(g.id), str(g.room_id), str(g.group_type), GROUP_TYPES[g.group_type],
-                   g.group_name, 3 if g.group_type == 5 else 1)
+            minutes, grid = history.read_span(
+                connection, schema.group_hours, "group_id", ids, first, last,
+                len(schema.GROUP_FIELDS),
+            )  # fmt: skip
+        fixed = [
+            (str(g.id), str(g.room_id), str(g.group_type), GROUP_TYPES[g.group_type],
+             g.group_name, 3 if g.group_type == 5 else 1)
             for g in device.groups
-        }  # fmt: skip
+        ]  # fmt: skip
         times = _TimeTexts(zone)
         number = _Numbers()
         reading_type = wire.GroupReading
         result = []
-        for group_id, at, reading, target, lower, upper, alarm_code, alarm_time in rows:
-            gid, room, gtype, description, name, decimals = fixed[group_id]
-            result.append(
-                reading_type(
-                    gid,
-                    room,
-                    gtype,
-                    description,
-                    name,
-                    number(reading, decimals),
-                    str(alarm_code),
-                    times(alarm_time) if alarm_time else "0",
-                    number(target, decimals),
-                    number(lower, decimals),
-                    number(upper, decimals),
-                    times(at),
+        for row, at in enumerate(minutes.tolist()):
+            for column, values in enumerate(grid[row].tolist()):
+                reading, target, lower, upper, code, age = values
+                if reading != reading:  # NaN: the group did not exist yet
+                    continue
+                gid, room, gtype, description, name, decimals = fixed[column]
+                result.append(
+                    reading_type(
+                        gid,
+                        room,
+                        gtype,
+                        description,
+                        name,
+                        number(reading, decimals),
+                        str(int(code)),
+                        times((at - int(age)) * 60) if code else "0",
+                        number(target, decimals),
+                        number(lower, decimals),
+                        number(upper, decimals),
+                        times(at * 60),
+                    )
                 )
-            )
         return result
 
     def group_settings(
@@ -388,25 +396,22 @@ class PhasonService:
     def _values_and_latest(
         self, ios: Sequence[Io], bounds: tuple[float, float] | None, minute: int
     ) -> tuple[dict[int, list[tuple[int, float]]], dict[int, float]]:
-        table = schema.io_history
         ids = [io.id for io in ios]
-        values: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
-        query = sa.select(table.c.io_id, table.c.at, table.c.reading).where(table.c.io_id.in_(ids))
-        if bounds is None:
-            query = query.where(table.c.at == minute * 60)
-        else:
-            query = query.where(table.c.at >= bounds[0], table.c.at <= bounds[1])
+        first, last = _minute_bounds(bounds, minute)
         with self._engine.connect() as connection:
-            for io_id, t, reading in connection.execute(query.order_by(table.c.io_id, table.c.at)):
-                values[io_id].append((t, reading))
-            latest = {
-                io_id: reading
-                for io_id, reading in connection.execute(
-                    sa.select(table.c.io_id, table.c.reading).where(
-                        table.c.io_id.in_(ids), table.c.at == minute * 60
-                    )
-                )
-            }
+            minutes, grid = history.read_span(
+                connection, schema.io_hours, "io_id", ids, min(first, minute), max(last, minute), 1
+            )
+        values: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
+        latest: dict[int, float] = {}
+        for row, at in enumerate(minutes.tolist()):
+            for column, (reading,) in enumerate(grid[row].tolist()):
+                if reading != reading:
+                    continue
+                if at == minute:
+                    latest[ids[column]] = reading
+                if first <= at <= last:
+                    values[ids[column]].append((at * 60, reading))
         return values, latest
 
     def output_settings(

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ductwork.core import history
 from ductwork.core.physics.room import Shell
 from ductwork.core.physics.weather import Climate
 from ductwork.vendors.phason import schema
 from ductwork.vendors.phason.models import Device, Group, GrowthCurve, Io, Room
-from ductwork.vendors.phason.twin import BarnTwin, GroupSample, IoSample
+from ductwork.vendors.phason.twin import BarnModel, Span
 
-CHUNK_MINUTES = 720
+CHUNK_MINUTES = 7 * 1440
 Progress = Callable[[int], None]
 
 
@@ -112,27 +114,16 @@ def load_device(connection: Connection, device_id: int) -> tuple[Device, int, di
     return device, int(row.sim_minute), dict(row.state)
 
 
-def _write_history(
-    connection: Connection, groups: Iterable[GroupSample], ios: Iterable[IoSample]
-) -> None:
-    group_rows = [
-        {
-            "group_id": s.group_id,
-            "at": s.t,
-            "reading": s.reading,
-            "target": s.target,
-            "lower": s.lower,
-            "upper": s.upper,
-            "alarm_code": s.alarm_code,
-            "alarm_time": s.alarm_time,
-        }
-        for s in groups
-    ]
-    io_rows = [{"io_id": s.io_id, "at": s.t, "reading": s.reading} for s in ios]
-    if group_rows:
-        connection.execute(sa.insert(schema.group_history), group_rows)
-    if io_rows:
-        connection.execute(sa.insert(schema.io_history), io_rows)
+def write_history(connection: Connection, model: BarnModel, span: Span) -> None:
+    """Book a simulated span into the hour chunks of its groups and I/O positions."""
+    groups = span.groups.copy()
+    code = groups[:, :, 4]
+    groups[:, :, 5] = np.where(code > 0, span.minutes[:, None] - groups[:, :, 5], 0.0)
+    history.write_span(connection, schema.group_hours, "group_id", model.group_ids,
+                       span.minutes, groups)  # fmt: skip
+    ios = [io.id for io in model.outputs] + [io.id for io in model.inputs]
+    values = np.concatenate([span.outputs, span.inputs], axis=1)[:, :, None]
+    history.write_span(connection, schema.io_hours, "io_id", ios, span.minutes, values)
 
 
 class Simulator:
@@ -167,7 +158,6 @@ class Simulator:
                     if done >= minute:
                         self._known[device_id] = done
                         return done
-                    twin = BarnTwin(device, state)
                     end = min(minute, done + CHUNK_MINUTES)
                     claimed = connection.execute(
                         sa.update(schema.devices)
@@ -178,17 +168,13 @@ class Simulator:
                     ).rowcount
                     if claimed != 1:
                         continue
-                    group_samples: list[GroupSample] = []
-                    io_samples: list[IoSample] = []
-                    for m in range(done + 1, end + 1):
-                        g, i = twin.step(m)
-                        group_samples.extend(g)
-                        io_samples.extend(i)
-                    _write_history(connection, group_samples, io_samples)
+                    model = BarnModel(device)
+                    span = model.run(state, done, end)
+                    write_history(connection, model, span)
                     connection.execute(
                         sa.update(schema.devices)
                         .where(schema.devices.c.id == device_id)
-                        .values(state=twin.state)
+                        .values(state=state)
                     )
                 self._known[device_id] = end
                 if progress is not None:

@@ -1,23 +1,27 @@
-"""The AutoFlex controller twin: reads its sensors, drives its outputs, and moves the barn's air.
+"""The barn twin: a device's configuration compiled to arrays, and runs of the compiled loop.
 
-One call of `BarnTwin.step` is one controller minute. Everything random comes from
-`ductwork.core.noise`, keyed by the device seed and the minute, so a history is the same
-however it is stepped (all at once, in chunks, or minute by minute).
+`BarnModel` turns a `Device` into the arrays `kernel.run_barn` works on, and precomputes for
+a span of minutes everything that does not depend on the feedback loop: weather, sensor
+noise (keyed by seed and module position, never by database ids), the device's local clock,
+the day's targets from growth curves, and the animals' weights. State is kept by object id,
+so a device whose configuration changes keeps the state of what it still has.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import itertools
-import math
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ductwork.core.noise import unit
+import numpy as np
+
+from ductwork.core.noise import unit_array
 from ductwork.core.physics import air as psy
-from ductwork.core.physics.room import CFM, PA_PER_INCH_WC, Drive, RoomAir, step
-from ductwork.core.physics.weather import Weather, weather_at
+from ductwork.core.physics.weather import weather_series
+from ductwork.vendors.phason import kernel as k
+from ductwork.vendors.phason.kernel import F64, I64
 from ductwork.vendors.phason.models import (
     ACTUATOR_MODULES,
     COOLING,
@@ -28,430 +32,280 @@ from ductwork.vendors.phason.models import (
     RELAY_MODULES,
     TIMED_EVENTS,
     Device,
-    Group,
     Io,
 )
 
-NO_ALARM, LOW_ALARM, HIGH_ALARM = 0, 1, 2
-RELAY_HYSTERESIS_C = 1.0
-FAN_SHUTOFF_PA = 0.4 * PA_PER_INCH_WC
-ACTUATOR_STEP_PER_MINUTE = 60.0  # % of travel an ACT1 can move in one minute
+ROOM_FIELDS, OUTPUT_FIELDS, ALARM_FIELDS = 6, 4, 4
+_INPUT_KINDS = {
+    ("room", "temperature"): k.T_ROOM,
+    ("room", "humidity"): k.RH_ROOM,
+    ("room", "co2"): k.CO2,
+    ("room", "nh3"): k.NH3,
+    ("room", "static_pressure"): k.STATIC,
+    ("room", "light"): k.LIGHT_ROOM,
+    ("room", "digital_input"): k.HEAT_PROVING,
+    ("room", "pulse_counter"): k.WATER_PULSES,
+    ("outdoor", "temperature"): k.T_OUT,
+    ("outdoor", "humidity"): k.RH_OUT,
+    ("outdoor", "wind_speed"): k.WIND_SPEED,
+    ("outdoor", "wind_direction"): k.WIND_DIR,
+    ("outdoor", "light"): k.LIGHT_OUT,
+    ("outdoor", "barometric_pressure"): k.BARO,
+    ("outdoor", "rain_sensor"): k.RAIN,
+}
 
 
-@dataclass(frozen=True, slots=True)
-class GroupSample:
-    """One minute of an equipment group."""
-
-    group_id: int
-    t: int
-    reading: float
-    target: float
-    lower: float
-    upper: float
-    alarm_code: int
-    alarm_time: int
+def _minutes_of_day(text: str) -> float:
+    hours, minutes = text.split(":")
+    return float(int(hours) * 60 + int(minutes))
 
 
-@dataclass(frozen=True, slots=True)
-class IoSample:
-    """One minute of an input or output position."""
+@dataclass(frozen=True)
+class Span:
+    """What one run produced: one row per minute, one column per group, output or input."""
 
-    io_id: int
-    t: int
-    reading: float
-
-
-def _quantise(value: float, step_size: float) -> float:
-    return round(round(value / step_size) * step_size, 6)
+    minutes: I64
+    groups: F64  # (minutes, groups, 6): reading, target, lower, upper, alarm code, alarm minute
+    outputs: F64  # (minutes, outputs)
+    inputs: F64  # (minutes, inputs)
 
 
-def effective_temperature(t_c: float, air_speed: float, body_c: float = 39.0) -> float:
-    """Windchill for livestock: a fit to broiler tables (domain notes 1.6)."""
-    chill = 12.8 * (1.0 - math.exp(-air_speed / 1.28))
-    return t_c - chill * max(0.0, min(1.5, (body_c - t_c) / (body_c - 32.0)))
+class BarnModel:
+    """A device compiled for the kernel; `run` advances a state over a span of minutes."""
 
-
-def ramp(value: float, start: float, full: float) -> float:
-    """0 at `start`, 1 at `full`, linear between, clamped (works in either direction)."""
-    if full == start:
-        return 1.0 if value >= full else 0.0
-    return max(0.0, min(1.0, (value - start) / (full - start)))
-
-
-class BarnTwin:
-    """Controller plus physics for one device; `state` is plain JSON so it can be stored."""
-
-    def __init__(self, device: Device, state: dict[str, Any]) -> None:
+    def __init__(self, device: Device) -> None:
         self.device = device
-        self.state = state
-        self._zone = ZoneInfo(device.timezone)
-        self._groups = {g.id: g for g in device.groups}
-        self._curves = {c.id: c for c in device.curves}
-        self._rooms = {r.id: r for r in device.rooms}
-        self._room_inputs: dict[int, dict[str, list[Io]]] = {}
-        for io in device.inputs:
-            if io.room_id is not None:
-                kinds = self._room_inputs.setdefault(io.room_id, {})
-                kinds.setdefault(io.io_type, []).append(io)
+        self.zone = ZoneInfo(device.timezone)
+        self.curves = {c.id: c for c in device.curves}
+        rooms = list(device.rooms)
+        self.room_ids = [r.id for r in rooms]
+        room_index = {r.id: n for n, r in enumerate(rooms)}
+        self.group_ids = [g.id for g in device.groups]
+        group_index = {g.id: n for n, g in enumerate(device.groups)}
+        self.outputs = list(device.outputs)
+        self.inputs = list(device.inputs)
+        input_index = {io.id: n for n, io in enumerate(self.inputs)}
+        output_index = {io.id: n for n, io in enumerate(self.outputs)}
+        group_types = {g.id: g.group_type for g in device.groups}
 
-    # ----------------------------------------------------------------- initial state
-    @staticmethod
-    def initial_state(device: Device, minute: int) -> dict[str, Any]:
-        """A settled barn at `minute`: rooms at their targets, equipment at rest."""
-        t = minute * 60
-        weather = weather_at(device.climate, device.seed, float(t))
-        today = dt.datetime.fromtimestamp(t, ZoneInfo(device.timezone)).date()
-        curves = {c.id: c for c in device.curves}
-        rooms: dict[str, Any] = {}
-        for room in device.rooms:
-            temps = [
-                g.target(today, curves)
-                for g in device.groups
-                if g.room_id == room.id and g.group_type in (1, 15)
-            ]
-            temperature = temps[0] if temps else 20.0
-            w = psy.humidity_ratio(temperature, 0.6)
-            rooms[str(room.id)] = {
-                "t": temperature,
-                "w": w,
-                "co2": 1500.0,
-                "nh3": 5.0,
-                "static": 0.0,
-                "flow": 0.0,
-            }
-        outputs = {
-            str(io.id): {"value": 0.0, "on": False, "position": 0.0, "motion": 0}
-            for io in device.outputs
-        }
-        state: dict[str, Any] = {"rooms": rooms, "outputs": outputs, "inputs": {}, "alarms": {}}
-        twin = BarnTwin(device, state)
-        twin._measure(minute, weather)
+        self.r_p = np.array(
+            [[r.shell.volume_m3, r.shell.ua_w_k, r.shell.mass_factor, r.shell.leak_area_m2,
+              r.fixed_inlet_m2, r.width_m, r.height_m, float(r.head_count)] for r in rooms],
+            dtype=np.float64,
+        ).reshape(len(rooms), 8)  # fmt: skip
+        self.r_hum = np.full(len(rooms), -1, dtype=np.int64)
+        for n, io in enumerate(self.inputs):
+            if (
+                io.io_type == "humidity"
+                and io.room_id in room_index
+                and (self.r_hum[room_index[io.room_id]] < 0)
+            ):
+                self.r_hum[room_index[io.room_id]] = n
+        groups = list(device.groups)
+        self.g_type = np.array([g.group_type for g in groups], dtype=np.int64)
+        self.g_room = np.array([room_index[g.room_id] for g in groups], dtype=np.int64)
+        self.g_probes = np.full((len(groups), 4), -1, dtype=np.int64)
+        self.g_hum = np.full(len(groups), -1, dtype=np.int64)
+        self.g_limits = np.zeros((len(groups), 2), dtype=np.float64)
+        for n, g in enumerate(groups):
+            for slot, probe in enumerate(g.settings.get("probes", [])[:4]):
+                self.g_probes[n, slot] = input_index[int(probe)]
+            if "humidity_probe" in g.settings:
+                self.g_hum[n] = input_index[int(g.settings["humidity_probe"])]
+            self.g_limits[n] = (float(g.settings["low_limit"]), float(g.settings["high_limit"]))
+
+        count = len(self.outputs)
+        self.o_kind = np.zeros(count, dtype=np.int64)
+        self.o_room = np.array(
+            [room_index.get(io.room_id or -1, -1) for io in self.outputs], dtype=np.int64
+        )
+        self.o_group = np.array(
+            [group_index.get(io.group_id or -1, -1) for io in self.outputs], dtype=np.int64
+        )
+        self.o_p = np.zeros((count, 16), dtype=np.float64)
+        self.o_eq = np.zeros((count, 6), dtype=np.float64)
+        for n, io in enumerate(self.outputs):
+            kind, params = _output_program(io, group_types, output_index)
+            self.o_kind[n] = kind
+            self.o_p[n, : len(params)] = params
+            eq = io.settings.get("equipment", {})
+            self.o_eq[n] = (
+                float(eq.get("fan_cfm", 0.0)), float(eq.get("heater_kw", 0.0)),
+                float(eq.get("mist_kg_s", 0.0)), float(eq.get("lamp_w", 0.0)),
+                float(eq.get("inlet_area_m2", 0.0)),
+                float(io.settings.get("lamp_lux", 0.0)) if io.function == FOLLOW_LUX else 0.0,
+            )  # fmt: skip
+
+        self.i_kind = np.array(
+            [_INPUT_KINDS[(io.settings.get("source", "room"), io.io_type)] for io in self.inputs],
+            dtype=np.int64,
+        )
+        self.i_room = np.array(
+            [room_index.get(io.room_id or -1, -1) for io in self.inputs], dtype=np.int64
+        )
+        self.i_p = np.array(
+            [[float(io.settings.get("calibration_offset", 0.0)),
+              float(io.settings.get("window_factor", 0.0)),
+              float(io.settings.get("litres_per_pulse", 1.0)), 0.0] for io in self.inputs],
+            dtype=np.float64,
+        ).reshape(len(self.inputs), 4)  # fmt: skip
+        # Noise channels by module position: stable across databases and accounts.
+        self.i_channel = [1000 + 100 * io.module_num + io.io_num for io in self.inputs]
+
+    # ------------------------------------------------------------------ state
+    def initial_state(self, minute: int) -> dict[str, Any]:
+        """A settled barn at `minute`: rooms at their targets, equipment at rest, sensors read."""
+        day = self._local(np.array([minute], dtype=np.int64))[1][0]
+        targets = self._targets([int(day)])[0]
+        rooms: dict[str, list[float]] = {}
+        for n, room_id in enumerate(self.room_ids):
+            thermal = (k.G_TEMPERATURE, k.G_WINDCHILL)
+            temps = [targets[g] for g in range(len(self.group_ids))
+                     if self.g_room[g] == n and self.g_type[g] in thermal]  # fmt: skip
+            t = temps[0] if temps else 20.0
+            rooms[str(room_id)] = [t, psy.humidity_ratio(t, 0.6, 1013.25), 1500.0, 5.0, 0.0, 0.0]
+        state: dict[str, Any] = {"rooms": rooms, "outputs": {}, "inputs": {}, "alarms": {}}
+        # The sensors need a first reading: take it from one settling minute, then forget it.
+        settled = copy.deepcopy(state)
+        self.run(settled, minute - 1, minute)
+        state["inputs"] = settled["inputs"]
         return state
 
-    # ----------------------------------------------------------------- stepping
-    def step(self, minute: int) -> tuple[list[GroupSample], list[IoSample]]:
-        """Advance one minute, ending at `minute`, and return that minute's samples."""
-        t = minute * 60
-        local = dt.datetime.fromtimestamp(t, self._zone)
-        weather = weather_at(self.device.climate, self.device.seed, float(t))
-        readings = self._group_readings()
-        self._control(minute, local, weather, readings)
-        self._physics(local.date(), weather)
-        self._measure(minute, weather)
-        readings = self._group_readings()
-        group_samples = self._alarms(minute, local.date(), readings)
-        io_samples = [IoSample(io.id, t, self._output_reading(io)) for io in self.device.outputs]
-        io_samples.extend(
-            IoSample(io.id, t, float(self.state["inputs"][str(io.id)])) for io in self.device.inputs
-        )
-        return group_samples, io_samples
+    def _state_arrays(self, state: dict[str, Any]) -> tuple[F64, F64, F64, F64]:
+        def rows(section: str, ids: list[int], default: list[float]) -> F64:
+            values = [state[section].get(str(i), default) for i in ids]
+            return np.array(values, dtype=np.float64).reshape(len(ids), len(default))
 
-    def _input(self, io_id: int) -> float:
-        return float(self.state["inputs"][str(io_id)])
+        room_s = rows("rooms", self.room_ids, [20.0, 0.008, 1000.0, 2.0, 0.0, 0.0])
+        out_s = rows("outputs", [io.id for io in self.outputs], [0.0] * OUTPUT_FIELDS)
+        in_s = rows("inputs", [io.id for io in self.inputs], [0.0])[:, 0].copy()
+        alarm_s = rows("alarms", self.group_ids, [0.0] * ALARM_FIELDS)
+        return room_s, out_s, in_s, alarm_s
 
-    def _group_readings(self) -> dict[int, float]:
-        readings: dict[int, float] = {}
-        for group in self.device.groups:
-            probes = [self._input(i) for i in group.settings.get("probes", [])]
-            mean = sum(probes) / len(probes) if probes else 0.0
-            if group.group_type == 15:
-                room = self._rooms[group.room_id]
-                flow = float(self.state["rooms"][str(room.id)]["flow"])
-                speed = 0.5 * flow / (room.width_m * room.height_m)
-                readings[group.id] = _quantise(effective_temperature(mean, speed), 0.1)
-            elif group.group_type == 16:
-                rh = self._input(int(group.settings["humidity_probe"])) / 100.0
-                readings[group.id] = _quantise(psy.thi(mean, rh), 0.1)
-            elif group.group_type == 5:
-                readings[group.id] = _quantise(mean, 0.001)
-            else:
-                readings[group.id] = _quantise(mean, 0.1)
-        return readings
-
-    def _target(self, group: Group, today: dt.date) -> float:
-        return group.target(today, self._curves)
-
-    def _room_humidity(self, room_id: int | None) -> float:
-        probes = self._room_inputs.get(room_id or -1, {}).get("humidity", [])
-        return self._input(probes[0].id) / 100.0 if probes else 0.5
-
-    def _control(
-        self, minute: int, local: dt.datetime, weather: Weather, readings: dict[int, float]
-    ) -> None:
-        today = local.date()
-        outputs = self.state["outputs"]
-        for io in self.device.outputs:
-            out = outputs[str(io.id)]
-            settings = io.settings
-            if "measures_current_of" in settings:
-                continue
-            group = self._groups.get(io.group_id or -1)
-            reading = readings.get(group.id, 0.0) if group else 0.0
-            target = self._target(group, today) if group else 0.0
-            function = io.function
-            if io.module_type in ACTUATOR_MODULES:
-                self._inlet(io, out, reading, target)
-            elif function == TIMED_EVENTS:
-                on_at, off_at = settings["on_time"], settings["off_time"]
-                now = local.strftime("%H:%M")
-                out["on"] = on_at <= now < off_at if on_at <= off_at else not off_at <= now < on_at
-                out["value"] = 1.0 if out["on"] else 0.0
-            elif function == FOLLOW_LUX:
-                daylight = weather.light_lux * float(settings["window_factor"])
-                need = ramp(float(settings["target_lux"]) - daylight, 0.0, settings["lamp_lux"])
-                daytime = settings["on_time"] <= local.strftime("%H:%M") < settings["off_time"]
-                out["value"] = round(100.0 * need) if daytime else 0.0
-            elif function == MISTING:
-                rh = self._room_humidity(io.room_id)
-                start, full = float(settings["start_thi"]), float(settings["max_thi"])
-                cycle = int(settings["cycle_minutes"])
-                active = reading >= start and rh < float(settings["humidity_bypass"]) / 100.0
-                duty = 0.2 + 0.6 * ramp(reading, start, full)
-                out["on"] = active and (minute % cycle) < max(1, round(duty * cycle))
-                out["value"] = 1.0 if out["on"] else 0.0
-            elif function == COOLING and io.module_type in RELAY_MODULES:
-                setpoint = target + float(settings["offset"])
-                if reading >= setpoint:
-                    out["on"] = True
-                elif reading <= setpoint - RELAY_HYSTERESIS_C:
-                    out["on"] = False
-                out["value"] = 1.0 if out["on"] else 0.0
-            elif function == HEATING and io.module_type in RELAY_MODULES:
-                setpoint = target + float(settings["offset"])
-                if reading <= setpoint:
-                    out["on"] = True
-                elif reading >= setpoint + RELAY_HYSTERESIS_C:
-                    out["on"] = False
-                out["value"] = 1.0 if out["on"] else 0.0
-            elif function == COOLING:
-                out["value"] = self._variable_stage(out, settings, reading, target)
-            elif function == HEATING:
-                setpoint = target + float(settings["offset"])
-                share = ramp(reading, setpoint, setpoint - float(settings["differential"]))
-                out["value"] = round(100.0 * share)
-        for io in self.device.outputs:
-            source = io.settings.get("measures_current_of")
-            if source is not None:
-                speed = float(outputs[str(source)]["value"]) / 100.0
-                amps = 0.6 + float(io.settings["full_load_amps"]) * speed**1.5 if speed else 0.0
-                outputs[str(io.id)]["value"] = round(amps, 1)
-
-    @staticmethod
-    def _variable_stage(
-        out: dict[str, Any], settings: dict[str, Any], reading: float, target: float
-    ) -> float:
-        idle_at = target + float(settings["idle_offset"])
-        ramp_at = target + float(settings["offset"])
-        full_at = target + float(settings["differential_offset"])
-        idle = float(settings["idle_speed"])
-        running = float(out["value"]) > 0.0
-        if reading < idle_at - (0.3 if running else 0.0):
-            return 0.0
-        if reading < ramp_at:
-            return idle
-        return float(round(idle + (100.0 - idle) * ramp(reading, ramp_at, full_at)))
-
-    def _inlet(self, io: Io, out: dict[str, Any], reading: float, target: float) -> None:
-        settings = io.settings
-        position = float(out["position"])
-        if io.function == INLET_FEEDBACK:
-            points = [
-                (target + float(settings["minimum"]["offset"]), settings["minimum"]["position"])
-            ]
-            points += [(target + float(s["offset"]), s["position"]) for s in settings["stages"]]
-            wanted = float(points[0][1])
-            for (t0, p0), (t1, p1) in itertools.pairwise(points):
-                if reading >= t0:
-                    wanted = p0 + (p1 - p0) * ramp(reading, t0, t1)
-            move = max(-ACTUATOR_STEP_PER_MINUTE, min(ACTUATOR_STEP_PER_MINUTE, wanted - position))
-            out["position"] = position + move
-            out["value"] = round(out["position"])
-            return
-        # No feedback: pulse the actuator open or closed, idling between pulses.
-        setpoint = target + float(settings["offset"])
-        band = float(settings["idle_band"]) / 2.0
-        travel = float(settings["full_travel_s"])
-        if reading > setpoint + band and position < 100.0:
-            run, idle, motion = settings["open_runtime"], settings["open_idle_time"], 1
-        elif reading < setpoint - band and position > 0.0:
-            run, idle, motion = settings["close_runtime"], settings["close_idle_time"], -1
-        else:
-            out["motion"] = 0
-            out["value"] = 0.0
-            return
-        seconds = 60.0 * float(run) / (float(run) + float(idle))
-        out["position"] = max(0.0, min(100.0, position + motion * 100.0 * seconds / travel))
-        out["motion"] = motion
-        out["value"] = 1.0 if motion > 0 else 2.0
-
-    def _physics(self, today: dt.date, weather: Weather) -> None:
-        outputs = self.state["outputs"]
-        drives: dict[int, dict[str, float]] = {
-            r.id: {"fan": 0.0, "inlet": r.fixed_inlet_m2, "heat": 0.0, "mist": 0.0, "lamp": 0.0}
-            for r in self.device.rooms
+    def _state_json(self, arrays: tuple[F64, F64, F64, F64]) -> dict[str, Any]:
+        room_s, out_s, in_s, alarm_s = arrays
+        return {
+            "rooms": {str(i): room_s[n].tolist() for n, i in enumerate(self.room_ids)},
+            "outputs": {str(io.id): out_s[n].tolist() for n, io in enumerate(self.outputs)},
+            "inputs": {str(io.id): [float(in_s[n])] for n, io in enumerate(self.inputs)},
+            "alarms": {str(i): alarm_s[n].tolist() for n, i in enumerate(self.group_ids)},
         }
-        for io in self.device.outputs:
-            if io.room_id is None:
-                continue
-            out = outputs[str(io.id)]
-            equipment = io.settings.get("equipment", {})
-            drive = drives[io.room_id]
-            if io.module_type in ACTUATOR_MODULES:
-                drive["inlet"] += float(equipment["inlet_area_m2"]) * float(out["position"]) / 100.0
-                continue
-            if "measures_current_of" in io.settings:
-                continue
-            share = (
-                float(out["value"])
-                if io.module_type in RELAY_MODULES
-                else float(out["value"]) / 100.0
-            )
-            if "fan_cfm" in equipment:
-                drive["fan"] += float(equipment["fan_cfm"]) * CFM * share
-            if "heater_kw" in equipment:
-                drive["heat"] += float(equipment["heater_kw"]) * 1000.0 * share
-            if "mist_kg_s" in equipment:
-                drive["mist"] += float(equipment["mist_kg_s"]) * share
-            if "lamp_w" in equipment:
-                drive["lamp"] += float(equipment["lamp_w"]) * share
-        for room in self.device.rooms:
-            values = self.state["rooms"][str(room.id)]
-            room_air = RoomAir(
-                temperature_c=values["t"],
-                humidity_ratio=values["w"],
-                co2_ppm=values["co2"],
-                nh3_ppm=values["nh3"],
-            )
-            d = drives[room.id]
-            step(
-                room_air,
-                room.shell,
-                room.herd(today),
-                Drive(
-                    fan_m3_s=d["fan"],
-                    fan_shutoff_pa=FAN_SHUTOFF_PA,
-                    inlet_area_m2=d["inlet"],
-                    heater_w=d["heat"],
-                    mist_kg_s=d["mist"],
-                    lamp_w=d["lamp"],
-                ),
-                weather,
-                60.0,
-            )
-            values.update(
-                t=room_air.temperature_c,
-                w=room_air.humidity_ratio,
-                co2=room_air.co2_ppm,
-                nh3=room_air.nh3_ppm,
-                static=room_air.static_pa,
-                flow=room_air.airflow_m3_s,
-            )
 
-    def _measure(self, minute: int, weather: Weather) -> None:
-        inputs = self.state["inputs"]
-        seed = self.device.seed
-        for io in self.device.inputs:
-            settings = io.settings
-            noise = unit(seed, 1000 + 100 * io.module_num + io.io_num, minute)
-            offset = float(settings.get("calibration_offset", 0.0))
-            kind = io.io_type
-            if settings.get("source") == "outdoor":
-                value = self._outdoor(kind, weather, noise)
-            else:
-                value = self._indoor(io, kind, noise, weather)
-            inputs[str(io.id)] = _quantise(value + offset, 0.1) if offset else value
+    # ------------------------------------------------------------------ runs
+    def _local(self, minutes: I64) -> tuple[I64, I64]:
+        """Local minute of day and local day number (days since 1970-01-01, local)."""
+        hours = np.unique(minutes // 60)
+        offsets = {
+            int(h): int(dt.datetime.fromtimestamp(int(h) * 3600, self.zone).utcoffset()
+                        .total_seconds()) // 60  # type: ignore[union-attr]
+            for h in hours
+        }  # fmt: skip
+        offset = np.array([offsets[int(h)] for h in minutes // 60], dtype=np.int64)
+        local = minutes + offset
+        result: tuple[I64, I64] = (local % 1440, local // 1440)
+        return result
 
-    @staticmethod
-    def _outdoor(kind: str, weather: Weather, noise: float) -> float:
-        if kind == "temperature":
-            return _quantise(weather.temperature_c + 0.2 * noise, 0.1)
-        if kind == "humidity":
-            return _quantise(min(100.0, 100.0 * weather.humidity + 1.5 * noise), 1.0)
-        if kind == "wind_speed":
-            return _quantise(max(0.0, weather.wind_speed_kmh + 1.0 * noise), 0.1)
-        if kind == "wind_direction":
-            return _quantise((weather.wind_direction_deg + 5.0 * noise) % 360.0, 1.0)
-        if kind == "light":
-            return _quantise(max(0.0, weather.light_lux * (1.0 + 0.02 * noise)), 1.0)
-        if kind == "barometric_pressure":
-            return _quantise(weather.pressure_hpa + 0.1 * noise, 0.1)
-        if kind == "rain_sensor":
-            return 1.0 if weather.raining else 0.0
-        raise ValueError(f"no outdoor sensor for {kind}")
+    def _targets(self, days: list[int]) -> F64:
+        """Each group's target on each local day (growth curve or master setpoint)."""
+        epoch = dt.date(1970, 1, 1)
+        out = np.zeros((len(days), len(self.group_ids)), dtype=np.float64)
+        for d, day in enumerate(days):
+            date = epoch + dt.timedelta(days=day)
+            for g, group in enumerate(self.device.groups):
+                out[d, g] = group.target(date, self.curves)
+        return out
 
-    def _indoor(self, io: Io, kind: str, noise: float, weather: Weather) -> float:
-        room_id = io.room_id or -1
-        values = self.state["rooms"][str(room_id)]
-        if kind == "temperature":
-            return _quantise(values["t"] + 0.15 * noise, 0.1)
-        if kind == "humidity":
-            rh = psy.relative_humidity(values["t"], values["w"])
-            return _quantise(min(100.0, 100.0 * rh + 1.5 * noise), 1.0)
-        if kind == "co2":
-            return _quantise(values["co2"] * (1.0 + 0.02 * noise), 1.0)
-        if kind == "nh3":
-            return _quantise(max(0.0, values["nh3"] + 0.3 * noise), 0.1)
-        if kind == "static_pressure":
-            return _quantise(max(0.0, values["static"] / PA_PER_INCH_WC + 0.002 * noise), 0.001)
-        if kind == "light":
-            lamps = sum(
-                float(self.state["outputs"][str(o.id)]["value"]) / 100.0 * o.settings["lamp_lux"]
-                for o in self.device.outputs
-                if o.room_id == room_id and o.function == FOLLOW_LUX
-            )
-            daylight = weather.light_lux * float(io.settings.get("window_factor", 0.002))
-            return _quantise(max(0.0, daylight + lamps + 2.0 * noise), 1.0)
-        if kind == "digital_input":
-            heating = any(
-                self.state["outputs"][str(o.id)]["on"]
-                for o in self.device.outputs
-                if o.room_id == room_id and o.function == HEATING and o.module_type in RELAY_MODULES
-            )
-            return 1.0 if heating else 0.0
-        if kind == "pulse_counter":
-            room = self._rooms[room_id]
-            litres_per_day = 8.0 * (1.0 + 0.03 * (values["t"] - 20.0))
-            per_minute = (
-                room.head_count * litres_per_day / 1440.0 / float(io.settings["litres_per_pulse"])
-            )
-            return float(max(0, round(per_minute * (1.0 + 0.15 * noise))))
-        raise ValueError(f"no room sensor for {kind}")
+    def _weights(self, days: list[int]) -> F64:
+        epoch = dt.date(1970, 1, 1)
+        out = np.zeros((len(days), len(self.device.rooms)), dtype=np.float64)
+        for d, day in enumerate(days):
+            date = epoch + dt.timedelta(days=day)
+            for r, room in enumerate(self.device.rooms):
+                out[d, r] = room.herd(date).weight_kg
+        return out
 
-    def _output_reading(self, io: Io) -> float:
-        return float(self.state["outputs"][str(io.id)]["value"])
+    def run(
+        self,
+        state: dict[str, Any],
+        after: int,
+        until: int,
+        overrides: F64 | None = None,
+    ) -> Span:
+        """Simulate minutes after+1 .. until, updating `state` in place."""
+        minutes = np.arange(after + 1, until + 1, dtype=np.int64)
+        n = minutes.shape[0]
+        minute_of_day, day = self._local(minutes)
+        unique_days, day_index = np.unique(day, return_inverse=True)
+        targets = self._targets([int(d) for d in unique_days])[day_index]
+        weights = self._weights([int(d) for d in unique_days])[day_index]
+        w = weather_series(self.device.climate, self.device.seed, minutes.astype(np.float64) * 60.0)
+        weather = np.stack(
+            [w.temperature_c, w.humidity, w.wind_speed_kmh, w.wind_direction_deg, w.light_lux,
+             w.pressure_hpa, w.raining], axis=1,
+        )  # fmt: skip
+        noise = np.empty((n, len(self.inputs)), dtype=np.float64)
+        for s, channel in enumerate(self.i_channel):
+            noise[:, s] = unit_array(self.device.seed, channel, minutes)
+        room_s, out_s, in_s, alarm_s = self._state_arrays(state)
+        if overrides is None:
+            overrides = np.tile(np.array([0.0, -1.0]), (len(self.outputs), 1))
+        groups = np.zeros((n, len(self.group_ids), 6), dtype=np.float64)
+        outputs = np.zeros((n, len(self.outputs)), dtype=np.float64)
+        inputs = np.zeros((n, len(self.inputs)), dtype=np.float64)
+        k.run_barn(
+            minutes, minute_of_day, weather, noise, targets, weights, self.r_p,
+            self.g_type, self.g_room, self.g_probes, self.g_hum, self.g_limits,
+            self.o_kind, self.o_room, self.o_group, self.o_p, self.o_eq, overrides,
+            self.i_kind, self.i_room, self.i_p, self.r_hum,
+            room_s, out_s, in_s, alarm_s, groups, outputs, inputs,
+        )  # fmt: skip
+        state.clear()
+        state.update(self._state_json((room_s, out_s, in_s, alarm_s)))
+        return Span(minutes, groups, outputs, inputs)
 
-    def _alarms(self, minute: int, today: dt.date, readings: dict[int, float]) -> list[GroupSample]:
-        samples: list[GroupSample] = []
-        alarms = self.state["alarms"]
-        t = minute * 60
-        for group in self.device.groups:
-            reading = readings[group.id]
-            target = self._target(group, today)
-            lower = round(target - float(group.settings["low_limit"]), 3)
-            upper = round(target + float(group.settings["high_limit"]), 3)
-            alarm = alarms.setdefault(
-                str(group.id), {"code": 0, "time": 0, "pending": 0, "seen": 0}
-            )
-            condition = (
-                LOW_ALARM if reading < lower else HIGH_ALARM if reading > upper else NO_ALARM
-            )
-            if condition == NO_ALARM:
-                alarm.update(code=0, time=0, pending=0, seen=0)
-            elif alarm["code"] != condition:
-                if alarm["seen"] != condition:
-                    alarm.update(seen=condition, pending=t)
-                elif t - int(alarm["pending"]) >= 60:
-                    alarm.update(code=condition, time=t)
-            samples.append(
-                GroupSample(
-                    group_id=group.id,
-                    t=t,
-                    reading=reading,
-                    target=target,
-                    lower=lower,
-                    upper=upper,
-                    alarm_code=int(alarm["code"]),
-                    alarm_time=int(alarm["time"]),
-                )
-            )
-        return samples
+
+def _output_program(
+    io: Io, group_types: dict[int, int], output_index: dict[int, int]
+) -> tuple[int, list[float]]:
+    """The kernel kind and parameter vector of one output."""
+    s = io.settings
+    if "measures_current_of" in s:
+        return k.CURRENT_SENSE, [float(output_index[int(s["measures_current_of"])]),
+                                 float(s["full_load_amps"])]  # fmt: skip
+    function = io.function
+    if io.module_type in ACTUATOR_MODULES:
+        if group_types.get(io.group_id or -1) == k.G_STATIC:
+            return k.INLET_STATIC, [float(s["minimum"]["position"]), float(s["dead_band"]),
+                                    float(s["gain"])]  # fmt: skip
+        if function == INLET_FEEDBACK:
+            params = [float(s["minimum"]["offset"]), float(s["minimum"]["position"])]
+            for stage in s["stages"]:
+                params += [float(stage["offset"]), float(stage["position"])]
+            return k.INLET_STAGED, params
+        return k.INLET_PULSED, [float(s[key]) for key in (
+            "offset", "idle_band", "open_runtime", "open_idle_time", "close_runtime",
+            "close_idle_time", "full_travel_s")]  # fmt: skip
+    if function == TIMED_EVENTS:
+        return k.TIMED, [_minutes_of_day(s["on_time"]), _minutes_of_day(s["off_time"])]
+    if function == FOLLOW_LUX:
+        return k.FOLLOW_LUX, [float(s["target_lux"]), float(s["lamp_lux"]),
+                              float(s["window_factor"]), _minutes_of_day(s["on_time"]),
+                              _minutes_of_day(s["off_time"])]  # fmt: skip
+    if function == MISTING:
+        return k.MISTING, [
+            float(s["low"]), float(s["high"]), float(s["max"]), float(s["cycle_s"]),
+            float(s["min_on_s"]), float(s["max_on_s"]), float(s["pump_delay_s"]),
+            _minutes_of_day(s["active_start"]), _minutes_of_day(s["active_end"]),
+            float(s["humidity_bypass"]), 1.0 if int(s.get("misting_function", 1)) == 2 else 0.0,
+        ]  # fmt: skip
+    relay = io.module_type in RELAY_MODULES
+    if function == COOLING:
+        if relay:
+            return k.RELAY_COOL, [float(s["offset"]), float(s.get("differential", 1.0))]
+        return k.VAR_COOL, [float(s["idle_offset"]), float(s["offset"]),
+                            float(s["differential_offset"]), float(s["idle_speed"])]  # fmt: skip
+    if function == HEATING:
+        if relay:
+            return k.RELAY_HEAT, [float(s["offset"]), float(s.get("differential", 1.0))]
+        return k.VAR_HEAT, [float(s["offset"]), float(s["differential"])]
+    raise ValueError(f"output function {function} on module type {io.module_type} is not simulated")
