@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from typing import Any
@@ -12,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ductwork import __version__
-from ductwork.core.clock import ClockState
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape
 from ductwork.runtime import Runtime
 
@@ -27,12 +25,6 @@ CONTROL_ERRORS = ErrorShape(
     method_not_allowed=lambda: _error(405, "method not allowed"),
     server_error=lambda: _error(500, "internal server error"),
 )
-
-
-def clock_json(state: ClockState, now: float) -> dict[str, Any]:
-    """The clock as the control plane shows it."""
-    moment = dt.datetime.fromtimestamp(now, dt.UTC)
-    return {"now": moment.isoformat(), "speed": state.speed, "frozen": state.frozen}
 
 
 def create_api(runtime: Runtime) -> Api:
@@ -55,7 +47,7 @@ def create_api(runtime: Runtime) -> Api:
         if account is None:
             return _error(404, f"no account {email}")
         state = runtime.clocks.state(account.id)
-        return JSONResponse(clock_json(state, runtime.clocks.now(account.id)))
+        return JSONResponse(state.document(runtime.clocks.real()))
 
     async def post_clock(request: Request) -> Response:
         try:
@@ -88,7 +80,7 @@ def create_api(runtime: Runtime) -> Api:
         if account is None:
             return _error(404, f"no account {body['account']}")
         state = await anyio.to_thread.run_sync(lambda: runtime.clocks.change(account.id, **changes))
-        return JSONResponse(clock_json(state, runtime.clocks.now(account.id)))
+        return JSONResponse(state.document(runtime.clocks.real()))
 
     return Api(
         "/_ductwork",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +32,11 @@ class ClockState:
         if self.frozen:
             return self.anchor_virtual
         return self.anchor_virtual + (real - self.anchor_real) * self.speed
+
+    def document(self, real: float) -> dict[str, object]:
+        """The clock as the control plane and the CLI show it."""
+        now = dt.datetime.fromtimestamp(self.at(real), dt.UTC)
+        return {"now": now.isoformat(), "speed": self.speed, "frozen": self.frozen}
 
     def rebased(self, real: float) -> ClockState:
         """The same clock re-anchored at `real`, so changes apply from that instant."""

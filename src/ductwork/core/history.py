@@ -29,17 +29,26 @@ def upsert(
 ) -> None:
     """Insert (id, hour, data) rows, replacing the data of existing ones (SQLite, PostgreSQL).
 
-    Written with the driver's own executemany: at a few hundred thousand rows a barn-year,
-    per-row parameter processing would cost more than the simulation itself.
+    Written with the driver itself (executemany; COPY on PostgreSQL): at a few hundred
+    thousand rows a barn-year, per-row parameter handling would cost more than the simulation.
     """
     if not rows:
         return
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     name = connection.dialect.identifier_preparer.format_table(table)
+    conflict = f"ON CONFLICT ({key}, hour) DO UPDATE SET data = excluded.data"
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        load = f"{table.name}_load"
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {load} (LIKE {name}) ON COMMIT DROP")
+            with cursor.copy(f"COPY {load} ({key}, hour, data) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {name} SELECT * FROM {load} {conflict}")
+            cursor.execute(f"TRUNCATE {load}")
+        return
     connection.exec_driver_sql(
-        f"INSERT INTO {name} ({key}, hour, data) VALUES ({mark}, {mark}, {mark}) "
-        f"ON CONFLICT ({key}, hour) DO UPDATE SET data = excluded.data",
-        rows,
+        f"INSERT INTO {name} ({key}, hour, data) VALUES (?, ?, ?) {conflict}", rows
     )
 
 

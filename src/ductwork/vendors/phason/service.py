@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -183,6 +183,19 @@ class PhasonService:
         for device_id in ids:
             self._simulator.catch_up(device_id, minute)
         return minute
+
+    def backfill(
+        self, account: Account, days: float, progress: Callable[[int], None] | None = None
+    ) -> list[int]:
+        """Give every device of the account a fresh history of `days` days ending now."""
+        until = self.now_minute(account)
+        start = until - int(days * 1440)
+        with self._engine.connect() as connection:
+            ids = self.device_ids(connection, account.id)
+        for device_id in ids:
+            self._simulator.rebuild(device_id, start, until, progress)
+        self._devices_cache.pop(account.id, None)
+        return ids
 
     def _device(self, account: Account, device_id: str) -> tuple[Device, int]:
         try:

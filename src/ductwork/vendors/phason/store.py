@@ -179,3 +179,25 @@ class Simulator:
                 self._known[device_id] = end
                 if progress is not None:
                     progress(end - done)
+
+    def rebuild(
+        self, device_id: int, start: int, until: int, progress: Progress | None = None
+    ) -> int:
+        """Forget a device's history and simulate it afresh from a settled barn at `start`."""
+        with self._lock(device_id), self._engine.begin() as connection:
+            device, _, _ = load_device(connection, device_id)
+            model = BarnModel(device)
+            state = model.initial_state(start)
+            groups = [g.id for g in device.groups]
+            ios = [io.id for io in device.ios]
+            connection.execute(
+                sa.delete(schema.group_hours).where(schema.group_hours.c.group_id.in_(groups))
+            )
+            connection.execute(sa.delete(schema.io_hours).where(schema.io_hours.c.io_id.in_(ios)))
+            connection.execute(
+                sa.update(schema.devices)
+                .where(schema.devices.c.id == device_id)
+                .values(sim_minute=start, state=state)
+            )
+            self._known.pop(device_id, None)
+        return self.catch_up(device_id, until, progress)

@@ -149,8 +149,21 @@ class BarnModel:
               float(io.settings.get("litres_per_pulse", 1.0)), 0.0] for io in self.inputs],
             dtype=np.float64,
         ).reshape(len(self.inputs), 4)  # fmt: skip
+        self.overrides = np.tile(np.array([0.0, -1.0]), (count, 1))
+        for n, io in enumerate(self.outputs):
+            manual = io.settings.get("manual_override")
+            if manual:
+                self.overrides[n] = (float(manual["value"]), float(manual["until_minute"]))
         # Noise channels by module position: stable across databases and accounts.
         self.i_channel = [1000 + 100 * io.module_num + io.io_num for io in self.inputs]
+
+    def output(self, name: str) -> int:
+        """Column of the output with this name."""
+        return next(n for n, io in enumerate(self.outputs) if io.name == name)
+
+    def group(self, name: str) -> int:
+        """Column of the equipment group with this name."""
+        return next(n for n, g in enumerate(self.device.groups) if g.group_name == name)
 
     # ------------------------------------------------------------------ state
     def initial_state(self, minute: int) -> dict[str, Any]:
@@ -231,7 +244,11 @@ class BarnModel:
         until: int,
         overrides: F64 | None = None,
     ) -> Span:
-        """Simulate minutes after+1 .. until, updating `state` in place."""
+        """Simulate minutes after+1 .. until, updating `state` in place.
+
+        `overrides` holds (value, last minute) per output: manual overrides, by default those
+        stored in the outputs' settings.
+        """
         minutes = np.arange(after + 1, until + 1, dtype=np.int64)
         n = minutes.shape[0]
         minute_of_day, day = self._local(minutes)
@@ -248,7 +265,7 @@ class BarnModel:
             noise[:, s] = unit_array(self.device.seed, channel, minutes)
         room_s, out_s, in_s, alarm_s = self._state_arrays(state)
         if overrides is None:
-            overrides = np.tile(np.array([0.0, -1.0]), (len(self.outputs), 1))
+            overrides = self.overrides
         groups = np.zeros((n, len(self.group_ids), 6), dtype=np.float64)
         outputs = np.zeros((n, len(self.outputs)), dtype=np.float64)
         inputs = np.zeros((n, len(self.inputs)), dtype=np.float64)
