@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -95,17 +96,49 @@ def test_a_fan_override_cools_the_room(
 
 
 def test_a_hot_afternoon_starts_misting_and_a_cold_day_does_not(device: Device) -> None:
-    """The mister cycles when THI passes its low limit inside its window, never in November."""
+    """Smart mode: misters cycle once THI passes its low limit inside the active window,
+    the pump runs with them; never on a November day."""
     model = BarnModel(device)
-    mister = model.output("Finisher Mister")
+    mister = model.output("Finisher Mister Line 1")
+    pump = model.output("Finisher Mister Pump")
     thi = model.group("Finisher THI")
     summer = run(model, minute(2024, 7, 23, 8), 12 * 60)
     on = summer.outputs[:, mister] > 0
-    assert on.any(), "a July afternoon at 30 °C must start the mister"
+    assert on.any(), "a July afternoon at 30 °C must start the misters"
     assert 0 < on.mean() < 1, "misting cycles on and off"
-    assert (summer.groups[on, thi, READING] >= 76.0 - 1e-6).all()
+    assert (summer.outputs[on, pump] > 0).all(), "the pump runs whenever a mister sprays"
+    local_hours = [dt.datetime.fromtimestamp(int(m) * 60, ZONE).hour for m in summer.minutes[on]]
+    assert min(local_hours) >= 9, "only inside the active window"
+    assert max(local_hours) < 21, "only inside the active window"
+    assert (summer.groups[:-1, thi, READING][on[1:]] >= 76.0 - 1e-6).all()
     winter = run(model, minute(2024, 11, 5, 8), 12 * 60)
     assert not (winter.outputs[:, mister] > 0).any()
+
+
+def with_misting(device: Device, **changes: float) -> Device:
+    """The device with its misting group's settings changed."""
+    (group,) = device.misting_groups
+    return replace(device, misting_groups=(replace(group, settings=group.settings | changes),))
+
+
+def test_soaking_runs_the_sprinklers_in_turn(device: Device) -> None:
+    """Soaking mode: each sprinkler line soaks for its duration in order, never together."""
+    model = BarnModel(with_misting(device, function_mode=0, low_temp=20.0, high_temp=24.0))
+    lines = [model.output("Finisher Mister Line 1"), model.output("Finisher Mister Line 2")]
+    span = run(model, minute(2024, 7, 23, 12), 6 * 60)
+    first, second = (span.outputs[:, line] > 0 for line in lines)
+    assert first.any()
+    assert second.any()
+    assert not (first & second).any(), "one line at a time"
+    pump = span.outputs[:, model.output("Finisher Mister Pump")] > 0
+    assert (pump[first | second]).all()
+
+
+def test_humidity_bypass_stops_misting(device: Device) -> None:
+    """With the bypass set below the room's humidity, the misters stay off."""
+    model = BarnModel(with_misting(device, humidity_setpt=10.0))
+    span = run(model, minute(2024, 7, 23, 8), 12 * 60)
+    assert not (span.outputs[:, model.output("Finisher Mister Line 1")] > 0).any()
 
 
 def test_growth_curve_steps_change_the_target_at_midnight(device: Device) -> None:

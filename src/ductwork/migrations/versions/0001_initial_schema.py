@@ -141,6 +141,28 @@ def upgrade() -> None:
         batch_op.create_index("ix_phason_rooms_device", ["device_id"], unique=False)
 
     op.create_table(
+        "phason_misting_groups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("room_id", sa.Integer(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["phason_devices.id"],
+            name=op.f("fk_phason_misting_groups_device_id_phason_devices"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["room_id"],
+            ["phason_rooms.id"],
+            name=op.f("fk_phason_misting_groups_room_id_phason_rooms"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_phason_misting_groups")),
+    )
+    with op.batch_alter_table("phason_misting_groups", schema=None) as batch_op:
+        batch_op.create_index("ix_phason_misting_groups_device", ["device_id"], unique=False)
+
+    op.create_table(
         "phason_groups",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("device_id", sa.Integer(), nullable=False),
@@ -203,6 +225,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_phason_groups_device")
 
     op.drop_table("phason_groups")
+    with op.batch_alter_table("phason_misting_groups", schema=None) as batch_op:
+        batch_op.drop_index("ix_phason_misting_groups_device")
+
+    op.drop_table("phason_misting_groups")
     with op.batch_alter_table("phason_rooms", schema=None) as batch_op:
         batch_op.drop_index("ix_phason_rooms_device")
 

@@ -173,11 +173,16 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
        {"offset": -2.0, "equipment": {"heater_kw": 45.0}})  # fmt: skip
     io(out, rm4_a, 2, COOLING, "Finisher Tunnel Fans", finisher, g_fin_t,
        {"offset": 3.0, "equipment": {"fan_cfm": 48000.0}})  # fmt: skip
-    io(out, rm4_a, 3, MISTING, "Finisher Mister", finisher, g_fin_thi,
-       {"misting_function": 1, "misting_order": 1, "low": 76.0, "high": 80.0, "max": 84.0,
-        "cycle_s": 300, "min_on_s": 30, "max_on_s": 150, "pump_delay_s": 5,
-        "active_start": "08:00", "active_end": "21:00", "humidity_bypass": 85.0,
-        "equipment": {"mist_kg_s": 0.03}})  # fmt: skip
+    misting = int(
+        connection.execute(
+            sa.insert(schema.misting_groups)
+            .values(device_id=device_id, room_id=finisher, settings={})
+            .returning(schema.misting_groups.c.id)
+        ).scalar_one()
+    )
+    io(out, rm4_a, 3, MISTING, "Finisher Mister Line 1", finisher, g_fin_thi,
+       {"misting_group_id": misting, "misting_function": 1, "misting_order": 2,
+        "equipment": {"mist_kg_s": 0.02}})  # fmt: skip
     io(out, rm4_a, 4, HEATING, "Nursery Heater", nursery, g_nur_t,
        {"offset": -1.5, "equipment": {"heater_kw": 20.0}})  # fmt: skip
     io(out, vdc4, 1, COOLING, "Finisher Fans Stage 1", finisher, g_fin_t,
@@ -209,11 +214,13 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
        {"schedule_id": 1, "on_time": "06:00", "off_time": "20:00",
         "equipment": {"lamp_w": 1500.0}})  # fmt: skip
 
-    io(out, rm4_b, 2, MISTING, "Finisher Soakers", finisher, g_fin_thi,
-       {"misting_function": 2, "misting_order": 2, "low": 78.0, "high": 82.0, "max": 86.0,
-        "cycle_s": 1200, "min_on_s": 60, "max_on_s": 180, "pump_delay_s": 10,
-        "active_start": "10:00", "active_end": "20:00", "humidity_bypass": 95.0,
-        "equipment": {}})  # fmt: skip
+    io(out, rm4_b, 2, MISTING, "Finisher Mister Line 2", finisher, g_fin_thi,
+       {"misting_group_id": misting, "misting_function": 1, "misting_order": 3,
+        "equipment": {"mist_kg_s": 0.02}})  # fmt: skip
+    io(out, rm4_b, 3, MISTING, "Finisher Mister Pump", finisher, g_fin_thi,
+       {"misting_group_id": misting, "misting_function": 2, "misting_order": 16})  # fmt: skip
+    io(out, rm4_b, 4, MISTING, "Finisher Stir Fans", finisher, g_fin_thi,
+       {"misting_group_id": misting, "misting_function": 3, "misting_order": 16})  # fmt: skip
     io(out, act_ceiling, 1, INLET_FEEDBACK, "Finisher Ceiling Inlets", finisher, g_fin_sp,
        {"minimum": {"offset": 0.0, "position": 10},
         "stages": [_stage(0.0, 20, 0.01), _stage(0.01, 40, 0.01), _stage(0.02, 60, 0.01),
@@ -243,6 +250,20 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
     io(inp, weather, 6, "barometric_pressure", "Barometer", None, None, outdoor)
     io(inp, weather, 7, "rain_sensor", "Rain Sensor", None, None, outdoor)
 
+    connection.execute(
+        sa.update(schema.misting_groups)
+        .where(schema.misting_groups.c.id == misting)
+        .values(settings={
+            # Smart mode: THI drives the misters from 09:00 to 21:00 (seconds of the day).
+            "function_mode": 2, "active": 1, "active_start_time": 9 * 3600,
+            "active_end_time": 21 * 3600, "cycle_duration": 300, "min_misting_duration": 30,
+            "max_misting_duration": 150, "soak_duration": 120, "min_cycle_duration": 900,
+            "max_cycle_duration": 2400, "low_temp": 26.0, "high_temp": 29.0, "max_temp": 32.0,
+            "pump_delay": 5, "humidity_bypass_active": 1, "humidity_setpt": 85,
+            "humidity_module_num": 7, "humidity_io_num": 3, "low_thi": 76.0, "high_thi": 80.0,
+            "max_thi": 84.0, "entered_by": "ductwork demo", "temperature_group_id": g_fin_t,
+        })
+    )  # fmt: skip
     probes: dict[int, dict[str, Any]] = {
         g_fin_t: {"probes": [fin_a, fin_b]},
         g_fin_sp: {"probes": [fin_sp]},

@@ -38,6 +38,12 @@ O_VALUE, O_ON, O_POSITION, O_MOTION = 0, 1, 2, 3
 A_CODE, A_TIME, A_PENDING, A_SEEN = 0, 1, 2, 3
 H_READING, H_TARGET, H_LOWER, H_UPPER, H_CODE, H_TIME = 0, 1, 2, 3, 4, 5
 
+# Misting-group parameters (the v1.0.2 misting group settings, times in seconds).
+MG_MODE, MG_ACTIVE, MG_START, MG_END, MG_CYCLE, MG_MIN_MIST, MG_MAX_MIST, MG_SOAK = range(8)
+MG_MIN_CYCLE, MG_MAX_CYCLE, MG_LOW_T, MG_HIGH_T, MG_MAX_T, MG_PUMP_DELAY = range(8, 14)
+MG_BYPASS, MG_HUMIDITY, MG_LOW_THI, MG_HIGH_THI, MG_MAX_THI = range(14, 19)
+MODE_SOAKING, MODE_MISTING, MODE_SMART = 0.0, 1.0, 2.0
+
 RELAY_HYSTERESIS_C = 1.0
 FAN_SHUTOFF_PA = 0.4 * PA_PER_INCH_WC
 ACTUATOR_STEP_PER_MINUTE = 60.0
@@ -129,6 +135,75 @@ def group_readings(
 
 
 @jit
+def misting_output(
+    second: float,
+    minute_of_day: int,
+    readings: F64,
+    in_s: F64,
+    mg: F64,
+    group: int,
+    humidity_input: int,
+    sprinklers: int,
+    function: int,
+    place: int,
+) -> tuple[float, float]:
+    """One misting-group output over one minute: (seconds on, effective spraying share).
+
+    Misting/fogging and smart mode spray every mister together for a duration that grows
+    from the minimum to the maximum between the low and high limit (temperature, or THI in
+    smart mode), within a fixed cycle, and continuously at the max limit. Soaking runs the
+    sprinklers one after another for the soak duration each; the whole round repeats on a
+    cycle that shortens from the maximum to the minimum cycle between low and high. Pumps run
+    while anything sprays; fans while the group is working. The group rests outside its
+    active window and, with the bypass on, above its humidity setpoint.
+    """
+    if mg[MG_ACTIVE] < 0.5 or function == 0:
+        return 0.0, 0.0
+    start, end = mg[MG_START] / 60.0, mg[MG_END] / 60.0
+    if not in_window(minute_of_day, start, end):
+        return 0.0, 0.0
+    rh = in_s[humidity_input] if humidity_input >= 0 else 50.0
+    if mg[MG_BYPASS] > 0.5 and rh >= mg[MG_HUMIDITY]:
+        return 0.0, 0.0
+    temperature = readings[group] if group >= 0 else 0.0
+    mode = mg[MG_MODE]
+    if mode == MODE_SMART:
+        value = thi(temperature, rh / 100.0)
+        low, high, top = mg[MG_LOW_THI], mg[MG_HIGH_THI], mg[MG_MAX_THI]
+    else:
+        value = temperature
+        low, high, top = mg[MG_LOW_T], mg[MG_HIGH_T], mg[MG_MAX_T]
+    if value < low:
+        return 0.0, 0.0
+    if function == 3:
+        return 60.0, 0.0
+    if mode == MODE_SOAKING:
+        if value >= top:
+            cycle = mg[MG_MIN_CYCLE]
+        else:
+            cycle = mg[MG_MAX_CYCLE] - (mg[MG_MAX_CYCLE] - mg[MG_MIN_CYCLE]) * ramp(
+                value, low, high
+            )
+        soak = mg[MG_SOAK]
+        if function == 2:
+            wet = cycle_overlap(second, cycle, min(cycle, soak * sprinklers))
+            return wet, 0.0
+        wet = cycle_overlap(second - place * soak, cycle, min(soak, max(0.0, cycle - place * soak)))
+        return wet, wet / 60.0
+    cycle = mg[MG_CYCLE]
+    if value >= top:
+        on = cycle
+    else:
+        on = mg[MG_MIN_MIST] + (mg[MG_MAX_MIST] - mg[MG_MIN_MIST]) * ramp(value, low, high)
+    wet = cycle_overlap(second, cycle, on)
+    if function == 2:
+        return wet, 0.0
+    # The first seconds of each spray go to bringing the line up to pressure.
+    effective = wet * max(0.0, on - mg[MG_PUMP_DELAY]) / on if on < cycle else wet
+    return wet, effective / 60.0
+
+
+@jit
 def run_barn(
     minutes: I64,
     local_minute_of_day: I64,
@@ -148,6 +223,10 @@ def run_barn(
     o_p: F64,
     o_eq: F64,
     o_override: F64,
+    mg_p: F64,
+    mg_group: I64,
+    mg_hum: I64,
+    mg_count: I64,
     i_kind: I64,
     i_room: I64,
     i_p: F64,
@@ -228,19 +307,16 @@ def run_barn(
                 setpoint = target + p[0]
                 out_s[o, O_VALUE] = quantise(100.0 * ramp(reading, setpoint, setpoint - p[1]), 1.0)
             elif kind == MISTING:
-                # p: low, high, max, cycle s, min on s, max on s, pump delay s, window start,
-                #    window end (minutes of day), humidity bypass %, soak (1) or mist (0)
-                on_seconds = 0.0
-                active = in_window(mod, p[7], p[8]) and room_rh[o_room[o]] * 100.0 < p[9]
-                if active and reading >= p[0]:
-                    if reading >= p[2]:
-                        on_seconds = p[3]
-                    else:
-                        on_seconds = p[4] + (p[5] - p[4]) * ramp(reading, p[0], p[1])
-                wet = cycle_overlap(second, p[3], on_seconds)
+                # p: misting group, function (1 mister, 2 pump, 3 fan), place in the sequence
+                m = int(p[0])
+                wet, fraction = misting_output(
+                    second, mod, readings, in_s, mg_p[m], mg_group[m], mg_hum[m], mg_count[m],
+                    int(p[1]), int(p[2]),
+                )  # fmt: skip
                 out_s[o, O_ON] = 1.0 if wet > 0.0 else 0.0
                 out_s[o, O_VALUE] = out_s[o, O_ON]
-                out_s[o, O_POSITION] = max(0.0, wet - p[6]) / 60.0  # effective spraying share
+                out_s[o, O_POSITION] = fraction  # effective spraying share of the minute
+                out_s[o, O_MOTION] = mg_p[m, MG_MODE]
             elif kind == TIMED:
                 out_s[o, O_ON] = 1.0 if in_window(mod, p[0], p[1]) else 0.0
                 out_s[o, O_VALUE] = out_s[o, O_ON]
@@ -312,7 +388,7 @@ def run_barn(
                 continue
             if kind == MISTING:
                 spraying = out_s[o, O_POSITION]
-                if o_p[o, 10] > 0.5:
+                if out_s[o, O_MOTION] == MODE_SOAKING:
                     drive[r, 5] -= SOAK_HEAT_REMOVAL * spraying
                 else:
                     drive[r, 3] += eq[E_MIST_KG_S] * spraying

@@ -140,6 +140,19 @@ class Io:
 
 
 @dataclass(frozen=True, slots=True)
+class MistingGroup:
+    """A room's misting/soaking system: the misters, pumps and fans whose outputs name it.
+
+    `settings` holds the v1.0.2 misting-group fields (times in seconds of the day or
+    seconds, temperatures in °C) and `temperature_group_id`, the equipment group it reads.
+    """
+
+    id: int
+    room_id: int
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Device:
     """An AutoFlex Connect controller and everything configured on it."""
 
@@ -156,6 +169,7 @@ class Device:
     groups: tuple[Group, ...]
     ios: tuple[Io, ...]
     curves: tuple[GrowthCurve, ...]
+    misting_groups: tuple[MistingGroup, ...] = ()
 
     @property
     def outputs(self) -> tuple[Io, ...]:

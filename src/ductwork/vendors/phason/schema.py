@@ -99,6 +99,21 @@ curves = sa.Table(
     sa.Index("ix_phason_growth_curves_device", "device_id"),
 )
 
+misting_groups = sa.Table(
+    "phason_misting_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("room_id", sa.Integer, sa.ForeignKey("phason_rooms.id"), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+    sa.Index("ix_phason_misting_groups_device", "device_id"),
+)
+
 # One-minute history in hour chunks (ductwork.core.history): float32 (60, fields) per row.
 GROUP_FIELDS = ("reading", "target", "lower", "upper", "alarm_code", "alarm_age_minutes")
 group_hours = sa.Table(

@@ -15,7 +15,7 @@ from ductwork.core import history
 from ductwork.core.physics.room import Shell
 from ductwork.core.physics.weather import Climate
 from ductwork.vendors.phason import schema
-from ductwork.vendors.phason.models import Device, Group, GrowthCurve, Io, Room
+from ductwork.vendors.phason.models import Device, Group, GrowthCurve, Io, MistingGroup, Room
 from ductwork.vendors.phason.twin import BarnModel, Span
 
 CHUNK_MINUTES = 7 * 1440
@@ -96,6 +96,14 @@ def load_device(connection: Connection, device_id: int) -> tuple[Device, int, di
             .order_by(schema.curves.c.id)
         )
     )
+    misting = tuple(
+        MistingGroup(id=m.id, room_id=m.room_id, settings=dict(m.settings))
+        for m in connection.execute(
+            sa.select(schema.misting_groups)
+            .where(schema.misting_groups.c.device_id == device_id)
+            .order_by(schema.misting_groups.c.id)
+        )
+    )
     device = Device(
         id=row.id,
         account_id=row.account_id,
@@ -110,6 +118,7 @@ def load_device(connection: Connection, device_id: int) -> tuple[Device, int, di
         groups=groups,
         ios=ios,
         curves=curves,
+        misting_groups=misting,
     )
     return device, int(row.sim_minute), dict(row.state)
 

@@ -36,6 +36,13 @@ from ductwork.vendors.phason.models import (
 )
 
 ROOM_FIELDS, OUTPUT_FIELDS, ALARM_FIELDS = 6, 4, 4
+# The v1.0.2 misting-group fields, in the kernel's MG_* column order.
+MISTING_FIELDS = (
+    "function_mode", "active", "active_start_time", "active_end_time", "cycle_duration",
+    "min_misting_duration", "max_misting_duration", "soak_duration", "min_cycle_duration",
+    "max_cycle_duration", "low_temp", "high_temp", "max_temp", "pump_delay",
+    "humidity_bypass_active", "humidity_setpt", "low_thi", "high_thi", "max_thi",
+)  # fmt: skip
 _INPUT_KINDS = {
     ("room", "temperature"): k.T_ROOM,
     ("room", "humidity"): k.RH_ROOM,
@@ -124,8 +131,9 @@ class BarnModel:
         )
         self.o_p = np.zeros((count, 16), dtype=np.float64)
         self.o_eq = np.zeros((count, 6), dtype=np.float64)
+        misting = self._misting(device, group_index, input_index)
         for n, io in enumerate(self.outputs):
-            kind, params = _output_program(io, group_types, output_index)
+            kind, params = _output_program(io, group_types, output_index, misting)
             self.o_kind[n] = kind
             self.o_p[n, : len(params)] = params
             eq = io.settings.get("equipment", {})
@@ -156,6 +164,36 @@ class BarnModel:
                 self.overrides[n] = (float(manual["value"]), float(manual["until_minute"]))
         # Noise channels by module position: stable across databases and accounts.
         self.i_channel = [1000 + 100 * io.module_num + io.io_num for io in self.inputs]
+
+    def _misting(
+        self, device: Device, group_index: dict[int, int], input_index: dict[int, int]
+    ) -> dict[int, tuple[int, dict[int, int]]]:
+        """Arrays of the misting groups; returns id → (row, sprinkler places by output id)."""
+        groups = list(device.misting_groups)
+        self.mg_p = np.zeros((max(1, len(groups)), 19), dtype=np.float64)
+        self.mg_group = np.full(max(1, len(groups)), -1, dtype=np.int64)
+        self.mg_hum = np.full(max(1, len(groups)), -1, dtype=np.int64)
+        self.mg_count = np.zeros(max(1, len(groups)), dtype=np.int64)
+        positions = {(io.module_num, io.io_num): n for io, n in
+                     ((io, input_index[io.id]) for io in self.inputs)}  # fmt: skip
+        result: dict[int, tuple[int, dict[int, int]]] = {}
+        for row, group in enumerate(groups):
+            s = group.settings
+            self.mg_p[row] = [float(s[name]) for name in MISTING_FIELDS]
+            self.mg_group[row] = group_index.get(int(s["temperature_group_id"]), -1)
+            self.mg_hum[row] = positions.get(
+                (int(s.get("humidity_module_num", 0)), int(s.get("humidity_io_num", 0))), -1
+            )
+            sprinklers = sorted(
+                (int(io.settings["misting_order"]), io.id)
+                for io in self.outputs
+                if io.function == MISTING
+                and int(io.settings.get("misting_group_id", -1)) == group.id
+                and int(io.settings["misting_function"]) == 1
+            )
+            self.mg_count[row] = len(sprinklers)
+            result[group.id] = (row, {io_id: place for place, (_, io_id) in enumerate(sprinklers)})
+        return result
 
     def output(self, name: str) -> int:
         """Column of the output with this name."""
@@ -273,6 +311,7 @@ class BarnModel:
             minutes, minute_of_day, weather, noise, targets, weights, self.r_p,
             self.g_type, self.g_room, self.g_probes, self.g_hum, self.g_limits,
             self.o_kind, self.o_room, self.o_group, self.o_p, self.o_eq, overrides,
+            self.mg_p, self.mg_group, self.mg_hum, self.mg_count,
             self.i_kind, self.i_room, self.i_p, self.r_hum,
             room_s, out_s, in_s, alarm_s, groups, outputs, inputs,
         )  # fmt: skip
@@ -282,7 +321,10 @@ class BarnModel:
 
 
 def _output_program(
-    io: Io, group_types: dict[int, int], output_index: dict[int, int]
+    io: Io,
+    group_types: dict[int, int],
+    output_index: dict[int, int],
+    misting: dict[int, tuple[int, dict[int, int]]],
 ) -> tuple[int, list[float]]:
     """The kernel kind and parameter vector of one output."""
     s = io.settings
@@ -309,12 +351,12 @@ def _output_program(
                               float(s["window_factor"]), _minutes_of_day(s["on_time"]),
                               _minutes_of_day(s["off_time"])]  # fmt: skip
     if function == MISTING:
-        return k.MISTING, [
-            float(s["low"]), float(s["high"]), float(s["max"]), float(s["cycle_s"]),
-            float(s["min_on_s"]), float(s["max_on_s"]), float(s["pump_delay_s"]),
-            _minutes_of_day(s["active_start"]), _minutes_of_day(s["active_end"]),
-            float(s["humidity_bypass"]), 1.0 if int(s.get("misting_function", 1)) == 2 else 0.0,
-        ]  # fmt: skip
+        group = misting.get(int(s.get("misting_group_id", -1)))
+        if group is None:  # a misting output that belongs to no misting group stays off
+            return k.MISTING, [-1.0, 0.0, 0.0]
+        index, places = group
+        return k.MISTING, [float(index), float(s["misting_function"]),
+                           float(places.get(io.id, 0))]  # fmt: skip
     relay = io.module_type in RELAY_MODULES
     if function == COOLING:
         if relay:
