@@ -187,3 +187,23 @@ def test_state_carries_over_between_runs(device: Device) -> None:
     second = model.run(state, start + 180, start + 480)
     np.testing.assert_array_equal(np.concatenate([first.groups, second.groups]), whole.groups)
     np.testing.assert_array_equal(np.concatenate([first.outputs, second.outputs]), whole.outputs)
+
+
+def test_lighting_schedules_switch_by_segment_and_day(device: Device) -> None:
+    """The weekly relay schedule: workday segment (06:00-20:00) on cycle days 1-5, rest-day
+    segment (07:00-18:00) on days 6-7; the lux schedule keeps nursery lamps off at night."""
+    model = BarnModel(device)
+    schedule = next(s for s in device.schedules if s.name == "Finisher lighting")
+    start = minute(2024, 7, 20, 0)
+    span = run(model, start, 7 * 1440)
+    lights = span.outputs[:, model.output("Finisher Lights")]
+    for index, at in enumerate(span.minutes.tolist()):
+        local = dt.datetime.fromtimestamp(at * 60, ZONE)
+        day = (local.date() - schedule.start_date).days % 7 + 1
+        on, off = ((6, 0), (20, 0)) if day <= 5 else ((7, 0), (18, 0))
+        expected = on <= (local.hour, local.minute) < off
+        assert lights[index] == (1.0 if expected else 0.0), local
+    nursery = span.outputs[:, model.output("Nursery Lights")]
+    hours = np.array([dt.datetime.fromtimestamp(int(m) * 60, ZONE).hour for m in span.minutes])
+    assert (nursery[(hours < 6) | (hours >= 21)] == 0).all()
+    assert (nursery[(hours >= 6) & (hours < 21)] > 0).any()

@@ -24,6 +24,7 @@ from ductwork.vendors.phason.models import (
     MISTING,
     TIMED_EVENTS,
 )
+from ductwork.vendors.phason.schedules import LUX_SCHEDULE, RELAY_SCHEDULE
 from ductwork.vendors.phason.store import load_device
 from ductwork.vendors.phason.twin import BarnModel
 
@@ -193,9 +194,9 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
         "equipment": {"fan_cfm": 3000.0}})  # fmt: skip
     io(out, vdc4, 3, HEATING, "Nursery Heat Mats", nursery, g_nur_t,
        {"offset": -0.5, "differential": 2.0, "equipment": {"heater_kw": 6.0}})  # fmt: skip
-    io(out, vdc4, 4, FOLLOW_LUX, "Nursery Lights", nursery, g_nur_t,
-       {"schedule_id": 2, "target_lux": 150.0, "lamp_lux": 250.0, "window_factor": 0.003,
-        "on_time": "06:00", "off_time": "21:00", "equipment": {"lamp_w": 600.0}})  # fmt: skip
+    nursery_lights = io(out, vdc4, 4, FOLLOW_LUX, "Nursery Lights", nursery, g_nur_t,
+                        {"lamp_lux": 250.0, "window_factor": 0.003,
+                         "equipment": {"lamp_w": 600.0}})  # fmt: skip
     chimney = io(out, vac1, 1, COOLING, "Nursery Chimney Fan", nursery, g_nur_wc,
                  {"idle_offset": -0.5, "offset": 1.0, "differential_offset": 4.0,
                   "idle_speed": 20.0, "equipment": {"fan_cfm": 6000.0}})  # fmt: skip
@@ -210,10 +211,8 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
        {"offset": 0.5, "idle_band": 1.0, "open_runtime": 10, "open_idle_time": 50,
         "close_runtime": 10, "close_idle_time": 50, "full_travel_s": 120.0,
         "equipment": {"inlet_area_m2": 0.6}})  # fmt: skip
-    io(out, rm4_b, 1, TIMED_EVENTS, "Finisher Lights", finisher, g_fin_t,
-       {"schedule_id": 1, "on_time": "06:00", "off_time": "20:00",
-        "equipment": {"lamp_w": 1500.0}})  # fmt: skip
-
+    finisher_lights = io(out, rm4_b, 1, TIMED_EVENTS, "Finisher Lights", finisher, g_fin_t,
+                         {"equipment": {"lamp_w": 1500.0}})  # fmt: skip
     io(out, rm4_b, 2, MISTING, "Finisher Mister Line 2", finisher, g_fin_thi,
        {"misting_group_id": misting, "misting_function": 1, "misting_order": 3,
         "equipment": {"mist_kg_s": 0.02}})  # fmt: skip
@@ -264,6 +263,13 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
             "max_thi": 84.0, "entered_by": "ductwork demo", "temperature_group_id": g_fin_t,
         })
     )  # fmt: skip
+    nursery_light_sensor = connection.execute(
+        sa.select(schema.ios.c.id).where(
+            schema.ios.c.device_id == device_id, schema.ios.c.name == "Nursery Light"
+        )
+    ).scalar_one()
+    add_schedules(connection, device_id, finisher_start, finisher_lights, nursery_lights,
+                  int(nursery_light_sensor))  # fmt: skip
     probes: dict[int, dict[str, Any]] = {
         g_fin_t: {"probes": [fin_a, fin_b]},
         g_fin_sp: {"probes": [fin_sp]},
@@ -287,3 +293,42 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
         .values(state=BarnModel(device).initial_state(minute))
     )
     return int(device_id)
+
+
+def add_schedules(
+    connection: Connection,
+    device_id: int,
+    start: str,
+    finisher_lights: int,
+    nursery_lights: int,
+    light_sensor: int,
+) -> None:
+    """Lighting: a weekly relay program for the finisher, a lux program for the nursery."""
+
+    def insert(table: sa.Table, **values: Any) -> int:
+        return int(connection.execute(
+            sa.insert(table).values(**values).returning(table.c.id)).scalar_one())  # fmt: skip
+
+    def segment(name: str, module_type: int, events: list[tuple[str, float]]) -> int:
+        segment_id = insert(schema.segments, device_id=device_id, name=name,
+                            module_type=module_type)  # fmt: skip
+        for clock, value in events:
+            hours, minutes = clock.split(":")
+            insert(schema.events, segment_id=segment_id, value=value,
+                   time_of_day=int(hours) * 3600 + int(minutes) * 60)  # fmt: skip
+        return segment_id
+
+    weekly = insert(schema.schedules, device_id=device_id, name="Finisher lighting",
+                    schedule_type=RELAY_SCHEDULE, repeat_day=7, start_date=start,
+                    output_io_id=finisher_lights, input_io_id=None)  # fmt: skip
+    workday = segment("Finisher workdays", 2, [("06:00", 1.0), ("20:00", 0.0)])
+    rest = segment("Finisher rest days", 2, [("07:00", 1.0), ("18:00", 0.0)])
+    daily = insert(schema.schedules, device_id=device_id, name="Nursery light level",
+                   schedule_type=LUX_SCHEDULE, repeat_day=1, start_date=start,
+                   output_io_id=nursery_lights, input_io_id=light_sensor)  # fmt: skip
+    daylight = segment("Nursery daylight", 13, [("06:00", 150.0), ("21:00", 0.0)])
+    connection.execute(sa.insert(schema.schedule_segments), [
+        {"schedule_id": weekly, "segment_id": workday, "segment_start": 1},
+        {"schedule_id": weekly, "segment_id": rest, "segment_start": 6},
+        {"schedule_id": daily, "segment_id": daylight, "segment_start": 1},
+    ])  # fmt: skip

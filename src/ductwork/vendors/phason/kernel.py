@@ -209,6 +209,7 @@ def run_barn(
     local_minute_of_day: I64,
     weather: F64,
     noise: F64,
+    scheduled: F64,
     g_target: F64,
     r_weight: F64,
     r_p: F64,
@@ -318,13 +319,18 @@ def run_barn(
                 out_s[o, O_POSITION] = fraction  # effective spraying share of the minute
                 out_s[o, O_MOTION] = mg_p[m, MG_MODE]
             elif kind == TIMED:
-                out_s[o, O_ON] = 1.0 if in_window(mod, p[0], p[1]) else 0.0
+                # p: column of the schedule's values (relay schedules: 0 or 1)
+                column = int(p[0])
+                value = scheduled[i, column] if column >= 0 else 0.0
+                out_s[o, O_ON] = 1.0 if value > 0.0 else 0.0
                 out_s[o, O_VALUE] = out_s[o, O_ON]
             elif kind == FOLLOW_LUX:
-                # p: target lux, lamp lux, window factor, on, off (minutes of day)
-                if in_window(mod, p[3], p[4]):
+                # p: column of the schedule's lux targets, lamp lux at 100 %, window factor
+                column = int(p[0])
+                wanted = scheduled[i, column] if column >= 0 else 0.0
+                if wanted > 0.0:
                     daylight = weather[i, W_LIGHT] * p[2]
-                    out_s[o, O_VALUE] = quantise(100.0 * ramp(p[0] - daylight, 0.0, p[1]), 1.0)
+                    out_s[o, O_VALUE] = quantise(100.0 * ramp(wanted - daylight, 0.0, p[1]), 1.0)
                 else:
                     out_s[o, O_VALUE] = 0.0
             elif kind == INLET_STAGED:

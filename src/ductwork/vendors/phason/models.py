@@ -8,6 +8,7 @@ from typing import Any
 
 from ductwork.core.physics.room import Herd, Shell
 from ductwork.core.physics.weather import Climate
+from ductwork.vendors.phason.schedules import Schedule
 
 GROUP_TYPES: dict[int, str] = {
     1: "temperature",
@@ -170,6 +171,7 @@ class Device:
     ios: tuple[Io, ...]
     curves: tuple[GrowthCurve, ...]
     misting_groups: tuple[MistingGroup, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
 
     @property
     def outputs(self) -> tuple[Io, ...]:
@@ -180,3 +182,7 @@ class Device:
     def inputs(self) -> tuple[Io, ...]:
         """Input positions in module order."""
         return tuple(io for io in self.ios if io.direction == "input")
+
+    def schedule_of(self, io_id: int) -> Schedule | None:
+        """The timed-event schedule driving an output, if any."""
+        return next((s for s in self.schedules if s.output_io_id == io_id), None)

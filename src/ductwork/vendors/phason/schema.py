@@ -114,6 +114,75 @@ misting_groups = sa.Table(
     sa.Index("ix_phason_misting_groups_device", "device_id"),
 )
 
+# Timed-event schedules (v1.0.2 "Lighting Timed Events"): a schedule drives one output; it
+# repeats every `repeat_day` days and ties segments in at start days; segments hold events.
+schedules = sa.Table(
+    "phason_schedules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("schedule_type", sa.Integer, nullable=False),  # 1 relay, 100 variable, 1000 lux
+    sa.Column("repeat_day", sa.Integer, nullable=False),
+    sa.Column("start_date", sa.String(10), nullable=False),  # local date of day 1
+    sa.Column("output_io_id", sa.Integer, sa.ForeignKey("phason_ios.id"), nullable=True),
+    sa.Column("input_io_id", sa.Integer, sa.ForeignKey("phason_ios.id"), nullable=True),
+    sa.Index("ix_phason_schedules_device", "device_id"),
+)
+
+segments = sa.Table(
+    "phason_segments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("phason_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("module_type", sa.Integer, nullable=False),  # 2 relay, 3 variable, 13 follow lux
+    sa.Index("ix_phason_segments_device", "device_id"),
+)
+
+schedule_segments = sa.Table(
+    "phason_schedule_segments",
+    metadata,
+    sa.Column(
+        "schedule_id",
+        sa.Integer,
+        sa.ForeignKey("phason_schedules.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "segment_id",
+        sa.Integer,
+        sa.ForeignKey("phason_segments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("segment_start", sa.Integer, primary_key=True, autoincrement=False),
+)
+
+events = sa.Table(
+    "phason_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "segment_id",
+        sa.Integer,
+        sa.ForeignKey("phason_segments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("time_of_day", sa.Integer, nullable=False),  # seconds after local midnight
+    sa.Index("ix_phason_events_segment", "segment_id"),
+)
+
 # One-minute history in hour chunks (ductwork.core.history): float32 (60, fields) per row.
 GROUP_FIELDS = ("reading", "target", "lower", "upper", "alarm_code", "alarm_age_minutes")
 group_hours = sa.Table(

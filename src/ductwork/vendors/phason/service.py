@@ -449,7 +449,7 @@ class PhasonService:
         group = groups.get(io.group_id or -1)
         today = dt.datetime.fromtimestamp(minute * 60, ZoneInfo(device.timezone)).date()
         target = group.target(today, {c.id: c for c in device.curves}) if group else 0.0
-        return _output_settings(io, group, target, today)
+        return _output_settings(device, io, group, target, today)
 
     # ------------------------------------------------------------ growth curves
     def curves(self, account: Account, device_id: str) -> wire.Curves:
@@ -488,7 +488,7 @@ class PhasonService:
 
 
 def _output_settings(
-    io: Io, group: Group | None, target: float, today: dt.date
+    device: Device, io: Io, group: Group | None, target: float, today: dt.date
 ) -> wire.OutputSettings:
     """The settings sections that apply to one output's function."""
     s: dict[str, Any] = io.settings
@@ -534,10 +534,15 @@ def _output_settings(
             ],
         )
     if function in (TIMED_EVENTS, FOLLOW_LUX):
-        day = group.curve_day(today) if group else 1
+        schedule = device.schedule_of(io.id)
         return wire.OutputSettings(
             message="Success",
-            timed=[wire.TimedEvent(schedule_id=n(s["schedule_id"]), schedule_current_day=str(day))],
+            timed=[
+                wire.TimedEvent(
+                    schedule_id=str(schedule.id) if schedule else "0",
+                    schedule_current_day=str(schedule.cycle_day(today)) if schedule else "0",
+                )
+            ],
         )
     if function == MISTING:
         return wire.OutputSettings(

@@ -16,6 +16,7 @@ from ductwork.core.physics.room import Shell
 from ductwork.core.physics.weather import Climate
 from ductwork.vendors.phason import schema
 from ductwork.vendors.phason.models import Device, Group, GrowthCurve, Io, MistingGroup, Room
+from ductwork.vendors.phason.schedules import Event, Schedule, Segment
 from ductwork.vendors.phason.twin import BarnModel, Span
 
 CHUNK_MINUTES = 7 * 1440
@@ -119,8 +120,52 @@ def load_device(connection: Connection, device_id: int) -> tuple[Device, int, di
         ios=ios,
         curves=curves,
         misting_groups=misting,
+        schedules=load_schedules(connection, device_id),
     )
     return device, int(row.sim_minute), dict(row.state)
+
+
+def load_schedules(connection: Connection, device_id: int) -> tuple[Schedule, ...]:
+    """The device's timed-event schedules with their segments and events."""
+    events: dict[int, list[Event]] = {}
+    for e in connection.execute(
+        sa.select(schema.events)
+        .join(schema.segments, schema.segments.c.id == schema.events.c.segment_id)
+        .where(schema.segments.c.device_id == device_id)
+        .order_by(schema.events.c.time_of_day, schema.events.c.id)
+    ):
+        events.setdefault(e.segment_id, []).append(Event(e.id, float(e.value), e.time_of_day))
+    segments = {
+        g.id: Segment(g.id, g.name, g.module_type, tuple(events.get(g.id, ())))
+        for g in connection.execute(
+            sa.select(schema.segments).where(schema.segments.c.device_id == device_id)
+        )
+    }
+    ties: dict[int, list[tuple[int, Segment]]] = {}
+    for t in connection.execute(
+        sa.select(schema.schedule_segments)
+        .join(schema.schedules, schema.schedules.c.id == schema.schedule_segments.c.schedule_id)
+        .where(schema.schedules.c.device_id == device_id)
+        .order_by(schema.schedule_segments.c.segment_start)
+    ):
+        ties.setdefault(t.schedule_id, []).append((t.segment_start, segments[t.segment_id]))
+    return tuple(
+        Schedule(
+            id=r.id,
+            name=r.name,
+            schedule_type=r.schedule_type,
+            repeat_day=r.repeat_day,
+            start_date=dt.date.fromisoformat(r.start_date),
+            output_io_id=r.output_io_id,
+            input_io_id=r.input_io_id,
+            ties=tuple(ties.get(r.id, ())),
+        )
+        for r in connection.execute(
+            sa.select(schema.schedules)
+            .where(schema.schedules.c.device_id == device_id)
+            .order_by(schema.schedules.c.id)
+        )
+    )
 
 
 def write_history(connection: Connection, model: BarnModel, span: Span) -> None:

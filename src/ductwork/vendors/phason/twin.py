@@ -62,11 +62,6 @@ _INPUT_KINDS = {
 }
 
 
-def _minutes_of_day(text: str) -> float:
-    hours, minutes = text.split(":")
-    return float(int(hours) * 60 + int(minutes))
-
-
 @dataclass(frozen=True)
 class Span:
     """What one run produced: one row per minute, one column per group, output or input."""
@@ -132,8 +127,12 @@ class BarnModel:
         self.o_p = np.zeros((count, 16), dtype=np.float64)
         self.o_eq = np.zeros((count, 6), dtype=np.float64)
         misting = self._misting(device, group_index, input_index)
+        self.schedules = [
+            schedule for io in self.outputs if (schedule := device.schedule_of(io.id)) is not None
+        ]
+        scheduled = {int(s.output_io_id or -1): n for n, s in enumerate(self.schedules)}
         for n, io in enumerate(self.outputs):
-            kind, params = _output_program(io, group_types, output_index, misting)
+            kind, params = _output_program(io, group_types, output_index, misting, scheduled)
             self.o_kind[n] = kind
             self.o_p[n, : len(params)] = params
             eq = io.settings.get("equipment", {})
@@ -298,6 +297,9 @@ class BarnModel:
             [w.temperature_c, w.humidity, w.wind_speed_kmh, w.wind_direction_deg, w.light_lux,
              w.pressure_hpa, w.raining], axis=1,
         )  # fmt: skip
+        scheduled = np.zeros((n, max(1, len(self.schedules))), dtype=np.float64)
+        for column, schedule in enumerate(self.schedules):
+            scheduled[:, column] = schedule.values(day, minute_of_day)
         noise = np.empty((n, len(self.inputs)), dtype=np.float64)
         for s, channel in enumerate(self.i_channel):
             noise[:, s] = unit_array(self.device.seed, channel, minutes)
@@ -308,7 +310,7 @@ class BarnModel:
         outputs = np.zeros((n, len(self.outputs)), dtype=np.float64)
         inputs = np.zeros((n, len(self.inputs)), dtype=np.float64)
         k.run_barn(
-            minutes, minute_of_day, weather, noise, targets, weights, self.r_p,
+            minutes, minute_of_day, weather, noise, scheduled, targets, weights, self.r_p,
             self.g_type, self.g_room, self.g_probes, self.g_hum, self.g_limits,
             self.o_kind, self.o_room, self.o_group, self.o_p, self.o_eq, overrides,
             self.mg_p, self.mg_group, self.mg_hum, self.mg_count,
@@ -325,6 +327,7 @@ def _output_program(
     group_types: dict[int, int],
     output_index: dict[int, int],
     misting: dict[int, tuple[int, dict[int, int]]],
+    scheduled: dict[int, int],
 ) -> tuple[int, list[float]]:
     """The kernel kind and parameter vector of one output."""
     s = io.settings
@@ -344,12 +347,12 @@ def _output_program(
         return k.INLET_PULSED, [float(s[key]) for key in (
             "offset", "idle_band", "open_runtime", "open_idle_time", "close_runtime",
             "close_idle_time", "full_travel_s")]  # fmt: skip
-    if function == TIMED_EVENTS:
-        return k.TIMED, [_minutes_of_day(s["on_time"]), _minutes_of_day(s["off_time"])]
-    if function == FOLLOW_LUX:
-        return k.FOLLOW_LUX, [float(s["target_lux"]), float(s["lamp_lux"]),
-                              float(s["window_factor"]), _minutes_of_day(s["on_time"]),
-                              _minutes_of_day(s["off_time"])]  # fmt: skip
+    if function in (TIMED_EVENTS, FOLLOW_LUX):
+        # Column of the precomputed schedule values (-1: no schedule drives the output).
+        column = float(scheduled.get(io.id, -1))
+        if function == TIMED_EVENTS:
+            return k.TIMED, [column]
+        return k.FOLLOW_LUX, [column, float(s["lamp_lux"]), float(s["window_factor"])]
     if function == MISTING:
         group = misting.get(int(s.get("misting_group_id", -1)))
         if group is None:  # a misting output that belongs to no misting group stays off
