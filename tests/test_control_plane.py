@@ -107,3 +107,21 @@ def test_dashboard(client: httpx.Client) -> None:
     assert page.status_code == 200
     assert "Phason API v1.0.3" in page.text
     assert 'href="/phason/v1.0.3/docs"' in page.text
+
+
+def test_a_month_forward_yields_a_month_of_history(client: httpx.Client, world: World) -> None:
+    """Moving a clock 30 days forward gives 30 days of one-minute history, seen through the API."""
+    email, headers = _account(world, demo=True)
+    client.post("/_ductwork/clock", json={"account": email, "advance_seconds": 30 * 86_400})
+    device = client.get(f"{PREFIX}/devices", headers=headers).json()[0]
+    assert device["last_reported_on"] == "2024-08-22 16:30:00"
+    url = f"{PREFIX}/devices/{device['device_id']}/equipment_groups/history"
+    targets = []
+    for day in ("2024-07-24", "2024-08-07", "2024-08-21"):
+        rows = client.get(url, params={"start": day, "end": day}, headers=headers).json()
+        assert len(rows) == 1440 * 5, day
+        targets.append(
+            {r["target_value"] for r in rows if r["group_name"] == "Finisher Temperature"}
+        )
+    assert all(len(t) == 1 for t in targets), "a target holds for the whole day"
+    assert float(targets[0].pop()) > float(targets[2].pop()), "the growth curve steps down"
