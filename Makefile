@@ -38,6 +38,7 @@ pytest: $(VENV)/.synced
 
 bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
 	$(VENV)/bin/python bench/phason_throughput.py
+	$(VENV)/bin/python bench/barn_year.py
 
 clean:  ## Remove the virtual environments and the default data directory.
 	rm -rf $(VENV) $(TOOLS) .ductwork
