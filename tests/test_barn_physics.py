@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from ductwork.core.physics.room import Herd
 from ductwork.vendors.phason.models import Device
 from ductwork.vendors.phason.store import load_device
 from ductwork.vendors.phason.twin import BarnModel, Span
@@ -207,3 +208,18 @@ def test_lighting_schedules_switch_by_segment_and_day(device: Device) -> None:
     hours = np.array([dt.datetime.fromtimestamp(int(m) * 60, ZONE).hour for m in span.minutes])
     assert (nursery[(hours < 6) | (hours >= 21)] == 0).all()
     assert (nursery[(hours >= 6) & (hours < 21)] > 0).any()
+
+
+@pytest.mark.parametrize(
+    ("species", "heads", "weight", "sensible_w"),
+    [("swine", 600, 90.0, 600 * 261.0), ("broiler", 20_000, 2.0, 20_000 * 6.5),
+     ("swine", 100, 22.5, 100 * 261.0 * 0.25**0.75)],
+)  # fmt: skip
+def test_animal_heat_by_species_and_weight(
+    species: str, heads: int, weight: float, sensible_w: float
+) -> None:
+    """Animal heat follows the species' reference animal and live weight to the power 0.75."""
+    herd = Herd(heads, weight, species)
+    assert herd.sensible_w(20.0) == pytest.approx(sensible_w)
+    assert herd.sensible_w(30.0) < herd.sensible_w(20.0) < herd.sensible_w(10.0)
+    assert herd.latent_kg_s(30.0) > herd.latent_kg_s(20.0)

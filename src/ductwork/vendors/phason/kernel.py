@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from ductwork.core.jit import jit
 from ductwork.core.physics.air import relative_humidity, thi
-from ductwork.core.physics.room import CFM, PA_PER_INCH_WC, air_step, herd_scale
+from ductwork.core.physics.room import CFM, PA_PER_INCH_WC, air_step
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -32,6 +32,7 @@ G_TEMPERATURE, G_STATIC, G_WINDCHILL, G_THI = 1, 5, 15, 16
 # Column layouts.
 W_T, W_RH, W_WIND, W_DIR, W_LIGHT, W_BARO, W_RAIN = 0, 1, 2, 3, 4, 5, 6
 R_VOLUME, R_UA, R_MASS, R_LEAK, R_FIXED_INLET, R_WIDTH, R_HEIGHT, R_HEADS = 0, 1, 2, 3, 4, 5, 6, 7
+R_REF_WEIGHT, R_REF_SENSIBLE, R_REF_LATENT = 8, 9, 10
 E_FAN_CFM, E_HEATER_KW, E_MIST_KG_S, E_LAMP_W, E_INLET_M2, E_LAMP_LUX = 0, 1, 2, 3, 4, 5
 S_T, S_W, S_CO2, S_NH3, S_STATIC, S_FLOW = 0, 1, 2, 3, 4, 5
 O_VALUE, O_ON, O_POSITION, O_MOTION = 0, 1, 2, 3
@@ -411,6 +412,7 @@ def run_barn(
                 (room_s[r, S_T], room_s[r, S_W], room_s[r, S_CO2], room_s[r, S_NH3]),
                 r_p[r, R_VOLUME], r_p[r, R_UA], r_p[r, R_MASS], r_p[r, R_LEAK],
                 r_p[r, R_HEADS], r_weight[i, r],
+                (r_p[r, R_REF_WEIGHT], r_p[r, R_REF_SENSIBLE], r_p[r, R_REF_LATENT]),
                 drive[r, 0], FAN_SHUTOFF_PA, drive[r, 1], drive[r, 2], drive[r, 3], drive[r, 4],
                 weather[i, W_T], weather[i, W_RH], weather[i, W_WIND], 60.0, max(0.0, drive[r, 5]),
             )  # fmt: skip
@@ -484,12 +486,3 @@ def run_barn(
             g_hist[i, g, H_TIME] = alarm_s[g, A_TIME]
         for o in range(n_out):
             o_hist[i, o] = out_s[o, O_VALUE]
-
-
-def herd_weights(start_weight: float, daily_gain: float, days: I64) -> F64:
-    """Live weight per animal on each animal day (no growth before placement)."""
-    result: F64 = start_weight + daily_gain * np.maximum(days, 0).astype(np.float64)
-    return result
-
-
-__all__ = ["herd_scale", "herd_weights", "run_barn"]

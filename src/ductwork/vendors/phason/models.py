@@ -61,11 +61,12 @@ class Room:
     width_m: float
     height_m: float
     fixed_inlet_m2: float
+    species: str = "swine"
 
     def herd(self, day: dt.date) -> Herd:
         """The herd on a given local date: animals grow by their daily gain."""
         days = max(0, (day - self.placed_on).days)
-        return Herd(self.head_count, self.start_weight_kg + self.daily_gain_kg * days)
+        return Herd(self.head_count, self.start_weight_kg + self.daily_gain_kg * days, self.species)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ def load_device(connection: Connection, device_id: int) -> tuple[Device, int, di
             width_m=float(r.params["width_m"]),
             height_m=float(r.params["height_m"]),
             fixed_inlet_m2=float(r.params["fixed_inlet_m2"]),
+            species=str(r.params.get("species", "swine")),
         )
         for r in connection.execute(
             sa.select(schema.rooms)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ductwork.core.noise import unit_array
 from ductwork.core.physics import air as psy
+from ductwork.core.physics.room import SPECIES
 from ductwork.core.physics.weather import weather_series
 from ductwork.vendors.phason import kernel as k
 from ductwork.vendors.phason.kernel import F64, I64
@@ -92,9 +93,10 @@ class BarnModel:
 
         self.r_p = np.array(
             [[r.shell.volume_m3, r.shell.ua_w_k, r.shell.mass_factor, r.shell.leak_area_m2,
-              r.fixed_inlet_m2, r.width_m, r.height_m, float(r.head_count)] for r in rooms],
+              r.fixed_inlet_m2, r.width_m, r.height_m, float(r.head_count), *SPECIES[r.species]]
+             for r in rooms],
             dtype=np.float64,
-        ).reshape(len(rooms), 8)  # fmt: skip
+        ).reshape(len(rooms), 11)  # fmt: skip
         self.r_hum = np.full(len(rooms), -1, dtype=np.int64)
         for n, io in enumerate(self.inputs):
             if (
