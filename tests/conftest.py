@@ -129,11 +129,15 @@ def _free_port() -> int:
 def live_server(world: World) -> Iterator[str]:
     """A real `ductwork serve` process on the world's database; yields its base URL."""
     port = _free_port()
+    # The server's output goes to a file (a pipe nobody reads would fill and stall it); the
+    # file is shown when the server fails to start and kept beside the data for inspection.
+    log_path = world.data_dir / f"serve-{port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
          str(world.data_dir), "--database-url", world.database_url, "--no-demo",
          "--log-level", "warning"],
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -141,7 +145,7 @@ def live_server(world: World) -> Iterator[str]:
     try:
         while True:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
+                output = log_path.read_text(errors="replace")
                 pytest.fail(f"ductwork serve exited with {process.returncode}:\n{output}")
             try:
                 if httpx.get(f"{base}/_ductwork/health", timeout=1).status_code == 200:
@@ -159,6 +163,10 @@ def live_server(world: World) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
+        errors = [line for line in log_path.read_text(errors="replace").splitlines()
+                  if "Traceback" in line or line.startswith("ERROR")]  # fmt: skip
+        assert not errors, f"the live server logged errors, see {log_path}"
 
 
 @pytest.fixture(scope="session", params=["inprocess", "live"])
@@ -171,3 +179,47 @@ def client(request: pytest.FixtureRequest, world: World) -> Iterator[httpx.Clien
         base = request.getfixturevalue("live_server")
         with httpx.Client(base_url=base, timeout=30) as http:
             yield http
+
+
+# ------------------------------------------------------------------ Flair
+FLAIR = "/flair"
+
+
+@dataclass(frozen=True)
+class FlairTenant:
+    """A tenant's Flair partner application (every scope) and its login."""
+
+    email: str
+    password: str
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class FlairWorld:
+    """Tenants a and b of the world (clocks frozen at T0) and c, whose clock tests may move."""
+
+    a: FlairTenant
+    b: FlairTenant
+    c: FlairTenant
+
+
+def _flair_tenant(runtime: Runtime, tenant: Tenant) -> FlairTenant:
+    account = runtime.accounts.by_email(tenant.email)
+    assert account is not None
+    application, secret = runtime.flair.applications.create(account, "tests")
+    return FlairTenant(tenant.email, tenant.password, application.client_id, secret)
+
+
+@pytest.fixture(scope="session")
+def flair_world(world: World) -> FlairWorld:
+    """Flair applications for tenants a and b, and tenant c with only a Flair home."""
+    runtime = world.runtime
+    password = secrets.token_urlsafe(12)
+    account = runtime.accounts.create("carol@example.com", password, seed=sum(map(ord, "carol")))
+    runtime.clocks.change(account.id, set_to=T0 - 3600, freeze=True)
+    structure = runtime.flair.add_demo_home(account, T0 - 3600)
+    runtime.flair.simulator.catch_up(structure, int((T0 - 3600) // 60))
+    application, secret = runtime.flair.applications.create(account, "tests")
+    carol = FlairTenant(account.email, password, application.client_id, secret)
+    return FlairWorld(_flair_tenant(runtime, world.a), _flair_tenant(runtime, world.b), carol)

@@ -44,7 +44,7 @@ def run(
         state = model.initial_state(start)
     overrides = model.overrides.copy()
     for name, value in (forced or {}).items():
-        overrides[model.output(name)] = (value, start + minutes)
+        overrides[model.output(name)] = (value, start + minutes, 0.0, 0.0, 0.0)
     return model.run(state, start, start + minutes, overrides)
 
 

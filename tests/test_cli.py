@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -9,10 +10,12 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from ductwork.runtime import Runtime
 from tests.conftest import _free_port
 
 COMMANDS = [
@@ -26,6 +29,16 @@ COMMANDS = [
     ["api-keys", "create"],
     ["api-keys", "list"],
     ["api-keys", "revoke"],
+    ["oauth-clients"],
+    ["oauth-clients", "create"],
+    ["oauth-clients", "list"],
+    ["oauth-clients", "delete"],
+    ["clock"],
+    ["simulate"],
+    ["flair-apps"],
+    ["flair-apps", "create"],
+    ["flair-apps", "list"],
+    ["flair-apps", "delete"],
 ]
 
 
@@ -52,19 +65,38 @@ def test_every_command_has_help(command: list[str]) -> None:
 
 def test_users_and_keys(tmp_path: Path) -> None:
     """Create an account, give it keys, list them without their values, revoke one."""
-    created = ductwork("users", "create", "--email", "Ann@Example.com", "--password",
-                       "correct-horse", data_dir=tmp_path)  # fmt: skip
+    created = ductwork(
+        "users",
+        "create",
+        "--email",
+        "Ann@Example.com",
+        "--password",
+        "correct-horse",
+        data_dir=tmp_path,
+    )
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout)["email"] == "ann@example.com"
-    again = ductwork("users", "create", "--email", "ann@example.com", "--password",
-                     "correct-horse", data_dir=tmp_path)  # fmt: skip
+    again = ductwork(
+        "users",
+        "create",
+        "--email",
+        "ann@example.com",
+        "--password",
+        "correct-horse",
+        data_dir=tmp_path,
+    )
     assert again.returncode == 1
     assert "exists already" in again.stderr
-    short = ductwork("users", "create", "--email", "b@example.com", "--password", "short",
-                     data_dir=tmp_path)  # fmt: skip
+    short = ductwork(
+        "users", "create", "--email", "b@example.com", "--password", "short", data_dir=tmp_path
+    )
     assert short.returncode == 1
-    keys = [ductwork("api-keys", "create", "--email", "ann@example.com", data_dir=tmp_path)
-            .stdout.strip() for _ in range(2)]  # fmt: skip
+    keys = [
+        ductwork(
+            "api-keys", "create", "--email", "ann@example.com", data_dir=tmp_path
+        ).stdout.strip()
+        for _ in range(2)
+    ]
     assert all(len(k) == 32 for k in keys)
     listing = ductwork("api-keys", "list", data_dir=tmp_path).stdout
     assert listing.count("ann@example.com") == 2
@@ -92,8 +124,18 @@ def test_serve_first_start_prints_credentials_and_stops_cleanly(
     """First start builds the demo world, prints URLs and credentials, serves, and shuts down
     cleanly on a signal; a second start reuses the same world."""
     port = _free_port()
-    command = [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
-               str(tmp_path), "--history-days", "0.05"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "ductwork",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp_path),
+        "--history-days",
+        "0.05",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -112,11 +154,13 @@ def test_serve_first_start_prints_credentials_and_stops_cleanly(
         )
         phason = creds["phason"]
         assert phason["base_url_v1_0_3"] == f"{base}/phason/v1.0.3"
-        devices = httpx.get(f"{phason['base_url_v1_0_3']}/devices",
-                            headers={"Phasonkey": phason["api_key"]}).json()  # fmt: skip
+        devices = httpx.get(
+            f"{phason['base_url_v1_0_3']}/devices", headers={"Phasonkey": phason["api_key"]}
+        ).json()
         assert [d["device_id"] for d in devices] == phason["device_ids"]
-        key = httpx.post(f"{base}/phason/v1.0.3/generate_key",
-                         auth=(creds["email"], creds["password"])).json()["api_key"]  # fmt: skip
+        key = httpx.post(
+            f"{base}/phason/v1.0.3/generate_key", auth=(creds["email"], creds["password"])
+        ).json()["api_key"]
         dashboard = httpx.get(f"{base}/").text
         assert creds["phason"]["api_key"] in dashboard
         assert "Finisher Temperature" in dashboard
@@ -134,8 +178,9 @@ def test_serve_first_start_prints_credentials_and_stops_cleanly(
         deadline = time.monotonic() + 60
         while True:
             try:
-                response = httpx.get(f"{base}/phason/v1.0.3/devices",
-                                     headers={"Phasonkey": key}, timeout=1)  # fmt: skip
+                response = httpx.get(
+                    f"{base}/phason/v1.0.3/devices", headers={"Phasonkey": key}, timeout=1
+                )
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline
@@ -155,7 +200,8 @@ def cli_reference() -> str:
     parts = [
         "# Command-line reference\n\n",
         "Generated from `--help`; `tests/test_cli.py` fails when it drifts from the code. "
-        "Regenerate with `DUCTWORK_WRITE_DOCS=1 .venv/bin/pytest tests/test_cli.py -k reference`.\n",
+        "Regenerate with\n",
+        "`DUCTWORK_WRITE_DOCS=1 .venv/bin/pytest tests/test_cli.py -k reference`.\n",
     ]
     runner = CliRunner()
     for command in COMMANDS:
@@ -173,3 +219,92 @@ def test_cli_reference_is_current() -> None:
     if os.environ.get("DUCTWORK_WRITE_DOCS"):
         path.write_text(expected)
     assert path.read_text() == expected, "docs/cli.md is stale; see its first lines to regenerate"
+
+
+def test_clock_and_simulate(tmp_path: Path) -> None:
+    """`clock` moves an account's time; `simulate` rebuilds N days of history ending now."""
+    email = "farm@example.com"
+    created = ductwork(
+        "users",
+        "create",
+        "--email",
+        email,
+        "--password",
+        "correct-horse",
+        "--demo",
+        "--history-days",
+        "0.05",
+        data_dir=tmp_path,
+    )
+    assert created.returncode == 0, created.stderr
+    before = json.loads(ductwork("clock", "--account", email, data_dir=tmp_path).stdout)
+    frozen = json.loads(ductwork("clock", "--account", email, "--freeze", data_dir=tmp_path).stdout)
+    assert frozen["frozen"] is True
+    moved = json.loads(
+        ductwork("clock", "--account", email, "--advance", "2h", data_dir=tmp_path).stdout
+    )
+    assert dt.datetime.fromisoformat(moved["now"]) - dt.datetime.fromisoformat(
+        before["now"]
+    ) >= dt.timedelta(hours=2)
+    refused = ductwork("clock", "--account", email, "--advance", "soon", data_dir=tmp_path)
+    assert refused.returncode == 2
+    result = ductwork("simulate", "--days", "2", "--account", email, data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["days"] == 2.0
+    runtime = Runtime.open(tmp_path)
+    try:
+        account = runtime.accounts.by_email(email)
+        assert account is not None
+        (device,) = json.loads(result.stdout)["phason_device_ids"]
+        now = dt.datetime.fromisoformat(moved["now"]).astimezone(ZoneInfo("America/Chicago"))
+        day = (now - dt.timedelta(days=1)).strftime("%Y-%m-%d")
+        rows = runtime.phason.group_history(account, device, day, day)
+        assert len(rows) == 1440 * 5
+    finally:
+        runtime.close()
+
+
+def test_oauth_clients(tmp_path: Path) -> None:
+    """Register a Phason OAuth client, list it without its secret, delete it."""
+    ductwork(
+        "users",
+        "create",
+        "--email",
+        "dev@example.com",
+        "--password",
+        "correct-horse",
+        data_dir=tmp_path,
+    )
+    bad = ductwork(
+        "oauth-clients",
+        "create",
+        "--email",
+        "dev@example.com",
+        "--name",
+        "App",
+        "--redirect-uri",
+        "ftp://nope",
+        data_dir=tmp_path,
+    )
+    assert bad.returncode == 1
+    made = ductwork(
+        "oauth-clients",
+        "create",
+        "--email",
+        "dev@example.com",
+        "--name",
+        "App",
+        "--redirect-uri",
+        "https://app.example/cb",
+        data_dir=tmp_path,
+    )
+    assert made.returncode == 0, made.stderr
+    client = json.loads(made.stdout)
+    listing = ductwork("oauth-clients", "list", data_dir=tmp_path).stdout
+    assert client["client_id"] in listing
+    assert "https://app.example/cb" in listing
+    assert client["client_secret"] not in listing
+    assert (
+        ductwork("oauth-clients", "delete", client["client_id"], data_dir=tmp_path).returncode == 0
+    )
+    assert client["client_id"] not in ductwork("oauth-clients", "list", data_dir=tmp_path).stdout

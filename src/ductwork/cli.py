@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ductwork import __version__
-from ductwork.core.accounts import AccountError
+from ductwork.core.accounts import Account, AccountError
 from ductwork.runtime import DEMO_HISTORY_DAYS, PHASON_KEY_VENDOR, Runtime, public_credentials
 
 data_dir_option = click.option(
@@ -86,6 +86,8 @@ def serve(
     click.echo(f"ductwork {__version__} on {base_url} (database: {runtime.engine.dialect.name})")
     click.echo(f"  Dashboard              {base_url}/")
     click.echo(f"  Phason API v1.0.3      {base_url}/phason/v1.0.3   (docs: /phason/v1.0.3/docs)")
+    click.echo(f"  Phason AutoFlex v1.0.2 {base_url}/phason   (docs: /phason/docs)")
+    click.echo(f"  Flair API              {base_url}/flair   (OpenAPI: /flair/openapi.json)")
     click.echo(f"  Control plane          {base_url}/_ductwork/health")
     if stored is not None:
         creds = public_credentials(stored, base_url)
@@ -94,6 +96,12 @@ def serve(
         click.echo(f"  password  {creds['password']}")
         click.echo(f"  Phasonkey {creds['phason']['api_key']}")
         click.echo(f"  devices   {', '.join(creds['phason']['device_ids'])}")
+        click.echo(f"  Phason OAuth client_id     {creds['phason']['client_id']}")
+        click.echo(f"  Phason OAuth client_secret {creds['phason']['client_secret']}")
+        click.echo(f"  Phason OAuth redirect_uri  {creds['phason']['redirect_uri']}")
+        if "flair" in creds:
+            click.echo(f"  Flair client_id     {creds['flair']['client_id']}")
+            click.echo(f"  Flair client_secret {creds['flair']['client_secret']}")
     app = create_app(runtime)
     config = uvicorn.Config(
         app,
@@ -241,5 +249,240 @@ def api_keys_revoke(key_id: int, data_dir: Path, database_url: str | None) -> No
         if not runtime.accounts.revoke_key(key_id):
             raise click.ClickException(f"no live key with id {key_id}")
         click.echo(f"revoked key {key_id}")
+    finally:
+        runtime.close()
+
+
+@main.group("flair-apps")
+def flair_apps() -> None:
+    """Manage Flair partner applications (OAuth clients; secrets stored hashed, shown once)."""
+
+
+@flair_apps.command("create")
+@click.option("--email", required=True, help="Account that owns the application.")
+@click.option("--name", required=True, help="Name shown to users on the authorization page.")
+@click.option("--description", default="", help="Short description of the application.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, help="Allowed redirect URI "
+              "(repeatable; the first is the default).")  # fmt: skip
+@click.option("--scope", "scopes", multiple=True, help="Scope the application may request "
+              "(repeatable; default: every scope).")  # fmt: skip
+@data_dir_option
+@database_option
+def flair_apps_create(
+    email: str,
+    name: str,
+    description: str,
+    redirect_uris: tuple[str, ...],
+    scopes: tuple[str, ...],
+    data_dir: Path,
+    database_url: str | None,
+) -> None:
+    """Register an application and print its client id and secret (the secret only now)."""
+    runtime = _open(data_dir, database_url)
+    try:
+        account = runtime.accounts.by_email(email)
+        if account is None:
+            raise click.ClickException(f"no account {email}")
+        extra = {"scopes": scopes} if scopes else {}
+        try:
+            application, secret = runtime.flair.applications.create(
+                account, name, description=description, redirect_uris=redirect_uris, **extra
+            )
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps({"client_id": application.client_id, "client_secret": secret}))
+    finally:
+        runtime.close()
+
+
+@flair_apps.command("list")
+@click.option("--email", default=None, help="Only this account's applications.")
+@data_dir_option
+@database_option
+def flair_apps_list(email: str | None, data_dir: Path, database_url: str | None) -> None:
+    """List applications: client id, account, name, scopes (never secrets)."""
+    runtime = _open(data_dir, database_url)
+    try:
+        owners = {a.id: a.email for a in runtime.accounts.all()}
+        account_id = None
+        if email is not None:
+            account = runtime.accounts.by_email(email)
+            if account is None:
+                raise click.ClickException(f"no account {email}")
+            account_id = account.id
+        click.echo("client_id\taccount\tname\tscopes")
+        for app in runtime.flair.applications.list(account_id):
+            scopes = " ".join(app.scopes)
+            click.echo(f"{app.client_id}\t{owners[app.account_id]}\t{app.name}\t{scopes}")
+    finally:
+        runtime.close()
+
+
+@flair_apps.command("delete")
+@click.argument("client_id")
+@data_dir_option
+@database_option
+def flair_apps_delete(client_id: str, data_dir: Path, database_url: str | None) -> None:
+    """Delete an application by client id; its tokens stop working."""
+    runtime = _open(data_dir, database_url)
+    try:
+        if not runtime.flair.applications.delete(client_id):
+            raise click.ClickException(f"no application {client_id}")
+        click.echo(f"deleted application {client_id}")
+    finally:
+        runtime.close()
+
+
+def _seconds(text: str) -> float:
+    """'90', '90s', '15m', '12h' or '30d' as seconds."""
+    units = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86_400.0}
+    try:
+        if text[-1:] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration like 90, 15m, 12h or 30d") from None
+
+
+def _account_or_demo(runtime: Runtime, email: str | None) -> Account:
+    stored = runtime.load_credentials()
+    email = email or (stored["email"] if stored else None)
+    if email is None:
+        raise click.ClickException("no demo world here: name an account with --account")
+    account = runtime.accounts.by_email(email)
+    if account is None:
+        raise click.ClickException(f"no account {email}")
+    return account
+
+
+@main.command()
+@click.option("--account", default=None, help="Account email (default: the demo account).")
+@click.option("--advance", default=None, help="Move forward by a duration: 90, 15m, 12h, 30d.")
+@click.option("--speed", type=click.FloatRange(0, 100_000, min_open=True), default=None,
+              help="Virtual seconds per real second.")  # fmt: skip
+@click.option("--freeze/--unfreeze", default=None, help="Stop or restart the clock.")
+@data_dir_option
+@database_option
+def clock(
+    account: str | None,
+    advance: str | None,
+    speed: float | None,
+    freeze: bool | None,
+    data_dir: Path,
+    database_url: str | None,
+) -> None:
+    """Show or change an account's clock (the same as /_ductwork/clock).
+
+    Moving a clock forward makes the twins simulate the time in between: on the next read,
+    or within seconds on a running server.
+    """
+    runtime = _open(data_dir, database_url)
+    try:
+        target = _account_or_demo(runtime, account)
+        seconds = _seconds(advance) if advance is not None else 0.0
+        if seconds < 0:
+            raise click.BadParameter("clocks only move forward", param_hint="--advance")
+        if seconds or speed is not None or freeze is not None:
+            state = runtime.clocks.change(
+                target.id, advance_seconds=seconds, speed=speed, freeze=freeze
+            )
+        else:
+            state = runtime.clocks.state(target.id)
+        click.echo(json.dumps(state.document(runtime.clocks.real())))
+    finally:
+        runtime.close()
+
+
+@main.command()
+@click.option("--days", type=click.FloatRange(0, 3660, min_open=True), required=True,
+              help="Days of history to simulate, ending at the account's now.")  # fmt: skip
+@click.option("--account", default=None, help="Account email (default: the demo account).")
+@data_dir_option
+@database_option
+def simulate(days: float, account: str | None, data_dir: Path, database_url: str | None) -> None:
+    """Backfill: simulate the account's devices afresh over the last N days.
+
+    The devices restart from a settled state N days ago and run minute by minute to now;
+    their previous history is replaced.
+    """
+    runtime = _open(data_dir, database_url)
+    try:
+        target = _account_or_demo(runtime, account)
+        with runtime.engine.connect() as connection:
+            count = len(runtime.phason.device_ids(connection, target.id))
+        with click.progressbar(length=int(days * 1440) * count, label="Simulating",
+                               file=sys.stderr, show_pos=True) as bar:  # fmt: skip
+            ids = runtime.phason.backfill(target, days, progress=bar.update)
+        click.echo(json.dumps({"account": target.email, "days": days,
+                               "phason_device_ids": [str(i) for i in ids]}))  # fmt: skip
+    finally:
+        runtime.close()
+
+
+@main.group("oauth-clients")
+def oauth_clients() -> None:
+    """Manage Phason v1.0.2 OAuth clients (secrets stored hashed, shown once)."""
+
+
+@oauth_clients.command("create")
+@click.option("--email", required=True, help="Account that owns the client.")
+@click.option("--name", required=True, help="Name shown on the consent page.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True,
+              help="Allowed redirect URI, matched exactly (repeatable).")  # fmt: skip
+@data_dir_option
+@database_option
+def oauth_clients_create(
+    email: str, name: str, redirect_uris: tuple[str, ...], data_dir: Path, database_url: str | None
+) -> None:
+    """Register a client; prints its client_id and client_secret (the secret only now)."""
+    runtime = _open(data_dir, database_url)
+    try:
+        account = runtime.accounts.by_email(email)
+        if account is None:
+            raise click.ClickException(f"no account {email}")
+        try:
+            client, secret = runtime.phason_oauth.create_client(account, name, redirect_uris)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(json.dumps({"client_id": client.client_id, "client_secret": secret,
+                               "redirect_uris": list(client.redirect_uris)}))  # fmt: skip
+    finally:
+        runtime.close()
+
+
+@oauth_clients.command("list")
+@click.option("--email", default=None, help="Only this account's clients.")
+@data_dir_option
+@database_option
+def oauth_clients_list(email: str | None, data_dir: Path, database_url: str | None) -> None:
+    """List clients: client id, account, name, redirect URIs (never secrets)."""
+    runtime = _open(data_dir, database_url)
+    try:
+        account_id = None
+        if email is not None:
+            account = runtime.accounts.by_email(email)
+            if account is None:
+                raise click.ClickException(f"no account {email}")
+            account_id = account.id
+        owners = {a.id: a.email for a in runtime.accounts.all()}
+        click.echo("client_id\taccount\tname\tredirect_uris")
+        for client in runtime.phason_oauth.list_clients(account_id):
+            uris = " ".join(client.redirect_uris)
+            click.echo(f"{client.client_id}\t{owners[client.account_id]}\t{client.name}\t{uris}")
+    finally:
+        runtime.close()
+
+
+@oauth_clients.command("delete")
+@click.argument("client_id")
+@data_dir_option
+@database_option
+def oauth_clients_delete(client_id: str, data_dir: Path, database_url: str | None) -> None:
+    """Delete a client; its codes and tokens stop working."""
+    runtime = _open(data_dir, database_url)
+    try:
+        if not runtime.phason_oauth.delete_client(client_id):
+            raise click.ClickException(f"no client {client_id}")
+        click.echo(f"deleted client {client_id}")
     finally:
         runtime.close()

@@ -15,14 +15,22 @@ from sqlalchemy.engine import Engine
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
 from ductwork.core.db import create_engine, migrate, resolve_url
+from ductwork.vendors.flair.service import FlairService
+from ductwork.vendors.flair.store import HomeSimulator
 from ductwork.vendors.phason.demo import create_demo_barn
+from ductwork.vendors.phason.oauth import PhasonAuthorizationServer
 from ductwork.vendors.phason.service import PhasonService
+from ductwork.vendors.phason.settings import PhasonSettings
 from ductwork.vendors.phason.store import Simulator
+from ductwork.vendors.phason.timed import TimedEvents
 
 DEMO_EMAIL = "demo@ductwork.local"
 DEMO_HISTORY_DAYS = 3.0
 CREDENTIALS_FILE = "credentials.json"
 PHASON_KEY_VENDOR = "phason"
+PHASON_DEMO_CLIENT = "ductwork demo integration"
+PHASON_DEMO_REDIRECT = "http://localhost:8080/callback"
+FLAIR_DEMO_APP = "ductwork demo"
 
 
 @dataclass
@@ -36,6 +44,10 @@ class Runtime:
     accounts: Accounts
     simulator: Simulator
     phason: PhasonService
+    phason_settings: PhasonSettings
+    phason_timed: TimedEvents
+    phason_oauth: PhasonAuthorizationServer
+    flair: FlairService
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None) -> Runtime:
@@ -46,14 +58,20 @@ class Runtime:
         migrate(engine)
         clocks = Clocks(engine)
         simulator = Simulator(engine)
+        phason = PhasonService(engine, clocks, simulator)
+        accounts = Accounts(engine, clocks)
         return cls(
             data_dir=data_dir,
             database_url=url,
             engine=engine,
             clocks=clocks,
-            accounts=Accounts(engine, clocks),
+            accounts=accounts,
             simulator=simulator,
-            phason=PhasonService(engine, clocks, simulator),
+            phason=phason,
+            phason_settings=PhasonSettings(engine, phason),
+            phason_timed=TimedEvents(engine, phason),
+            phason_oauth=PhasonAuthorizationServer(engine, clocks, accounts),
+            flair=FlairService(engine, clocks, accounts, HomeSimulator(engine)),
         )
 
     def close(self) -> None:
@@ -72,6 +90,8 @@ class Runtime:
         with self.engine.begin() as connection:
             device_id = create_demo_barn(connection, account.id, account.seed, start)
         self.simulator.catch_up(device_id, int(now // 60), progress=progress)
+        structure_id = self.flair.add_demo_home(account, start)
+        self.flair.simulator.catch_up(structure_id, int(now // 60))
         return [device_id]
 
     # ------------------------------------------------------------ demo credentials
@@ -108,11 +128,24 @@ class Runtime:
         account = self.accounts.create(DEMO_EMAIL, password)
         api_key = self.accounts.issue_key(account, PHASON_KEY_VENDOR)
         device_ids = self.add_demo_world(account, history_days, progress)
+        application, secret = self.flair.applications.create(
+            account, FLAIR_DEMO_APP, description="The demo world's confidential application."
+        )
+        client, client_secret = self.phason_oauth.create_client(
+            account, PHASON_DEMO_CLIENT, (PHASON_DEMO_REDIRECT,)
+        )
         stored = {
             "database_url": self.database_url,
             "email": account.email,
             "password": password,
-            "phason": {"api_key": api_key, "device_ids": [str(i) for i in device_ids]},
+            "phason": {
+                "api_key": api_key,
+                "device_ids": [str(i) for i in device_ids],
+                "client_id": client.client_id,
+                "client_secret": client_secret,
+                "redirect_uri": PHASON_DEMO_REDIRECT,
+            },
+            "flair": {"client_id": application.client_id, "client_secret": secret},
         }
         self.credentials_path.write_text(json.dumps(stored, indent=2))
         os.chmod(self.credentials_path, 0o600)
@@ -130,5 +163,11 @@ def public_credentials(stored: dict[str, Any], base_url: str) -> dict[str, Any]:
             "base_url_v1_0_3": f"{base}/phason/v1.0.3",
             "api_key": stored["phason"]["api_key"],
             "device_ids": stored["phason"]["device_ids"],
+            "client_id": stored["phason"]["client_id"],
+            "client_secret": stored["phason"]["client_secret"],
+            "redirect_uri": stored["phason"]["redirect_uri"],
         },
+        **(
+            {"flair": {"base_url": f"{base}/flair", **stored["flair"]}} if "flair" in stored else {}
+        ),
     }

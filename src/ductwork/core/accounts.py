@@ -101,6 +101,16 @@ class Accounts:
             ).first()
         return None if row is None else Account(id=row.id, email=row.email, seed=row.seed)
 
+    def by_id(self, account_id: int) -> Account | None:
+        """Look an account up by id."""
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                sa.select(accounts.c.id, accounts.c.email, accounts.c.seed).where(
+                    accounts.c.id == account_id
+                )
+            ).first()
+        return None if row is None else Account(id=row.id, email=row.email, seed=row.seed)
+
     def all(self) -> list[Account]:
         """Every account, oldest first."""
         with self._engine.connect() as connection:

@@ -16,7 +16,8 @@ from ductwork.control import routes as control
 from ductwork.http.dispatch import App, AsgiMount
 from ductwork.http.hosts import VENDOR_HOSTS
 from ductwork.runtime import Runtime
-from ductwork.vendors.phason.api import v1_0_3
+from ductwork.vendors.flair.api import v1 as flair_v1
+from ductwork.vendors.phason.api import v1_0_2, v1_0_3
 from ductwork.web import dashboard
 
 log = logging.getLogger("ductwork")
@@ -37,6 +38,7 @@ class Ticker:
             if self._stop.is_set():
                 return
             self._runtime.phason.catch_up_account(account)
+            self._runtime.flair.catch_up_account(account.id)
 
     async def run(self) -> None:
         """Tick until stopped; a failing pass is logged and retried on the next tick."""
@@ -73,6 +75,14 @@ def create_app(runtime: Runtime, *, background: bool = True) -> App:
             dashboard.create_api(runtime),
             control.create_api(runtime),
             v1_0_3.create_api(runtime.phason, runtime.accounts),
+            v1_0_2.create_api(
+                runtime.phason,
+                runtime.phason_settings,
+                runtime.phason_timed,
+                runtime.phason_oauth,
+                runtime.accounts,
+            ),
+            flair_v1.create_api(runtime.flair),
         ],
         mounts=[AsgiMount("/_ductwork/swagger-ui", StaticFiles(directory=str(swagger_ui_path)))],
         fallback=dashboard.PAGE_ERRORS,

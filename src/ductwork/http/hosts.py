@@ -6,4 +6,5 @@ from __future__ import annotations
 VENDOR_HOSTS: dict[str, str] = {
     "api.phasoncontrols.com": "/phason",
     "api.phason.ca": "/phason",
+    "api.flair.co": "/flair",
 }

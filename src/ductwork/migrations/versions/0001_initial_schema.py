@@ -185,6 +185,7 @@ def upgrade() -> None:
         sa.Column("segment_id", sa.Integer(), nullable=False),
         sa.Column("value", sa.Float(), nullable=False),
         sa.Column("time_of_day", sa.Integer(), nullable=False),
+        sa.Column("written_on", sa.String(length=10), nullable=False),
         sa.ForeignKeyConstraint(
             ["segment_id"],
             ["phason_segments.id"],

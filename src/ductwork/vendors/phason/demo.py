@@ -315,7 +315,7 @@ def add_schedules(
         for clock, value in events:
             hours, minutes = clock.split(":")
             insert(schema.events, segment_id=segment_id, value=value,
-                   time_of_day=int(hours) * 3600 + int(minutes) * 60)  # fmt: skip
+                   time_of_day=int(hours) * 3600 + int(minutes) * 60, written_on=start)  # fmt: skip
         return segment_id
 
     weekly = insert(schema.schedules, device_id=device_id, name="Finisher lighting",

@@ -273,7 +273,11 @@ def run_barn(
             target = g_target[i, g] if g >= 0 else 0.0
             p = o_p[o]
             if o_override[o, 1] >= minute:
+                # (value, last minute, ramp start value, ramp start minute, ramp minutes)
                 value = o_override[o, 0]
+                if o_override[o, 4] > 0.0:
+                    share = min(1.0, (minute - o_override[o, 3]) / o_override[o, 4])
+                    value = quantise(o_override[o, 2] + (value - o_override[o, 2]) * share, 1.0)
                 out_s[o, O_VALUE] = value
                 out_s[o, O_ON] = 1.0 if value > 0.0 else 0.0
                 out_s[o, O_POSITION] = value

@@ -29,6 +29,12 @@ class Event:
     id: int
     value: float
     time_of_day: int
+    written_on: str = "1970-01-01"
+
+    def time_text(self) -> str:
+        """As the API shows it: the date it was written and its time of day."""
+        hours, rest = divmod(self.time_of_day, 3600)
+        return f"{self.written_on} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 @dataclass(frozen=True, slots=True)

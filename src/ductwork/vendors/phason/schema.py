@@ -180,6 +180,7 @@ events = sa.Table(
     ),
     sa.Column("value", sa.Float, nullable=False),
     sa.Column("time_of_day", sa.Integer, nullable=False),  # seconds after local midnight
+    sa.Column("written_on", sa.String(10), nullable=False),  # local date of the last write
     sa.Index("ix_phason_events_segment", "segment_id"),
 )
 
@@ -199,4 +200,70 @@ io_hours = sa.Table(
     sa.Column("io_id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("hour", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
+)
+
+# OAuth2 for the v1.0.2 API: registered clients, authorization codes, token pairs, logins.
+oauth_clients = sa.Table(
+    "phason_oauth_clients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "account_id", sa.Integer, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("redirect_uris", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+oauth_codes = sa.Table(
+    "phason_oauth_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "client_pk",
+        sa.Integer,
+        sa.ForeignKey("phason_oauth_clients.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "account_id", sa.Integer, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("redirect_uri", sa.String(2000), nullable=False),
+    sa.Column("scope", sa.String(200), nullable=False),
+    sa.Column("code_challenge", sa.String(200), nullable=True),
+    sa.Column("code_challenge_method", sa.String(10), nullable=True),
+    sa.Column("expires_at", sa.Float, nullable=False),  # real time: codes live ten minutes
+)
+
+oauth_tokens = sa.Table(
+    "phason_oauth_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "account_id", sa.Integer, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "client_pk",
+        sa.Integer,
+        sa.ForeignKey("phason_oauth_clients.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("access_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("refresh_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scope", sa.String(200), nullable=False),
+    sa.Column("issued_at", sa.Float, nullable=False),  # the account's (virtual) clock
+    sa.Column("revoked", sa.Boolean, nullable=False),
+)
+
+oauth_logins = sa.Table(
+    "phason_oauth_logins",
+    metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "account_id", sa.Integer, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("expires_at", sa.Float, nullable=False),  # real time: ten minutes to consent
 )

@@ -142,6 +142,33 @@ def parse_int(value: str | None, name: str) -> int:
         raise invalid(f"The {name} parameter must be an integer.") from None
 
 
+_MISTING_NUMBERS = (
+    "function_mode", "active", "active_start_time", "active_end_time", "cycle_duration",
+    "min_misting_duration", "max_misting_duration", "soak_duration", "min_cycle_duration",
+    "max_cycle_duration", "low_temp", "high_temp", "max_temp", "pump_delay",
+    "humidity_bypass_active", "humidity_setpt", "low_thi", "high_thi", "max_thi",
+)  # fmt: skip
+
+
+def _position(device: Device, io: Io, latest: dict[int, float], now: str) -> dict[str, str]:
+    """The fields every module position shows (configuration, outputs): its place, type and
+    latest reading. Module alarms are not simulated, so they read "0"."""
+    return {
+        "device_id": str(device.id),
+        "module_num": str(io.module_num),
+        "io_num": str(io.io_num),
+        "group_id": str(io.group_id or 0),
+        "name": io.name,
+        "module_type": str(io.module_type),
+        "io_type": io.io_type,
+        "current_reading": wire.number(latest.get(io.id, 0.0), _io_decimals(io)),
+        "alarm_code": "0",
+        "alarm_time": "0",
+        "version_number": io.version_number,
+        "reading_time": now,
+    }
+
+
 def _io_decimals(io: Io) -> int:
     if io.direction == "input":
         return _INPUT_DECIMALS.get(io.io_type, 0)
@@ -197,7 +224,8 @@ class PhasonService:
         self._devices_cache.pop(account.id, None)
         return ids
 
-    def _device(self, account: Account, device_id: str) -> tuple[Device, int]:
+    def device(self, account: Account, device_id: str) -> tuple[Device, int]:
+        """The account's device, simulated up to the account's now, and that minute."""
         try:
             number = int(device_id)
         except ValueError:
@@ -214,6 +242,19 @@ class PhasonService:
         with self._engine.connect() as connection:
             device, _, _ = load_device(connection, number)
         return device, minute
+
+    def latest_reading(self, io: Io, minute: int) -> float:
+        """An input's or output's reading at `minute` (0 when there is none)."""
+        _, latest = self._values_and_latest([io], None, minute)
+        return latest.get(io.id, 0.0)
+
+    def target_of(self, device: Device, io: Io, minute: int) -> float:
+        """The current target of the group an output belongs to (0 without a group)."""
+        group = next((g for g in device.groups if g.id == io.group_id), None)
+        if group is None:
+            return 0.0
+        today = dt.datetime.fromtimestamp(minute * 60, ZoneInfo(device.timezone)).date()
+        return group.target(today, {c.id: c for c in device.curves})
 
     # ------------------------------------------------------------ devices
     def devices_body(self, account: Account) -> bytes | None:
@@ -265,7 +306,7 @@ class PhasonService:
 
     def device_time(self, account: Account, device_id: str) -> wire.DeviceTime:
         """GET /devices/{id}/time: the device's clock in its own time zone."""
-        device, _ = self._device(account, device_id)
+        device, _ = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
         return wire.DeviceTime(
             datetime=local_text(self._clocks.now(account.id), zone), timezone=device.timezone
@@ -276,7 +317,7 @@ class PhasonService:
         self, account: Account, device_id: str, start: str | None, end: str | None
     ) -> list[wire.GroupReading]:
         """GET equipment_groups/history: latest records, or every minute in a date range."""
-        device, minute = self._device(account, device_id)
+        device, minute = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
         first, last = _minute_bounds(bounds, minute)
@@ -323,7 +364,7 @@ class PhasonService:
         self, account: Account, device_id: str, group_id: str | None
     ) -> wire.GroupSettings:
         """GET equipment_groups/settings for one group."""
-        device, minute = self._device(account, device_id)
+        device, minute = self.device(account, device_id)
         number = parse_int(group_id, "group_id")
         group = next((g for g in device.groups if g.id == number), None)
         if group is None:
@@ -351,7 +392,7 @@ class PhasonService:
         self, account: Account, device_id: str, start: str | None, end: str | None
     ) -> list[wire.OutputOut]:
         """GET outputs/history: every output with its readings (latest, or in a range)."""
-        device, minute = self._device(account, device_id)
+        device, minute = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
         outputs = device.outputs
@@ -361,25 +402,12 @@ class PhasonService:
         result = []
         for io in outputs:
             decimals = _io_decimals(io)
+            readings = [
+                wire.Reading(reading=wire.number(v, decimals), time=times(t))
+                for t, v in values[io.id]
+            ]
             result.append(
-                wire.OutputOut(
-                    device_id=str(device.id),
-                    module_num=str(io.module_num),
-                    io_num=str(io.io_num),
-                    group_id=str(io.group_id or 0),
-                    name=io.name,
-                    module_type=str(io.module_type),
-                    io_type=io.io_type,
-                    current_reading=wire.number(latest.get(io.id, 0.0), decimals),
-                    alarm_code="0",
-                    alarm_time="0",
-                    version_number=io.version_number,
-                    reading_time=now_text,
-                    values=[
-                        wire.Reading(reading=wire.number(v, decimals), time=times(t))
-                        for t, v in values[io.id]
-                    ],
-                )
+                wire.OutputOut(**_position(device, io, latest, now_text), values=readings)
             )
         return result
 
@@ -387,7 +415,7 @@ class PhasonService:
         self, account: Account, device_id: str, start: str | None, end: str | None
     ) -> list[wire.InputOut]:
         """GET inputs: every input sensor with its readings (latest, or in a range)."""
-        device, minute = self._device(account, device_id)
+        device, minute = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
         values, _ = self._values_and_latest(device.inputs, bounds, minute)
@@ -431,7 +459,7 @@ class PhasonService:
         self, account: Account, device_id: str, module_num: str | None, io_num: str | None
     ) -> wire.OutputSettings:
         """GET outputs/settings for the output at a module and I/O position."""
-        device, minute = self._device(account, device_id)
+        device, minute = self.device(account, device_id)
         module = parse_int(module_num, "module_num")
         position = parse_int(io_num, "io_num")
         on_module = [io for io in device.ios if io.module_num == module]
@@ -451,10 +479,48 @@ class PhasonService:
         target = group.target(today, {c.id: c for c in device.curves}) if group else 0.0
         return _output_settings(device, io, group, target, today)
 
+    # ------------------------------------------------------------ v1.0.2 reads
+    def rooms(self, account: Account, device_id: str) -> list[wire.RoomOut]:
+        """GET rooms."""
+        device, _ = self.device(account, device_id)
+        if not device.rooms:
+            raise PhasonError(404, "No rooms found")
+        return [wire.RoomOut(str(r.id), r.name) for r in device.rooms]
+
+    def misting_groups(self, account: Account, device_id: str) -> list[wire.MistingGroupOut]:
+        """GET misting_groups: every misting group, values as strings."""
+        device, _ = self.device(account, device_id)
+        if not device.misting_groups:
+            raise PhasonError(404, "No misting groups found")
+        n = wire.number
+        result = []
+        for m in device.misting_groups:
+            s = m.settings
+            result.append(
+                wire.MistingGroupOut(
+                    group_id=str(m.id), room_id=str(m.room_id),
+                    **{name: n(float(s[name])) for name in _MISTING_NUMBERS},
+                    humidity_module_num=str(s.get("humidity_module_num", 0)),
+                    humidity_io_num=str(s.get("humidity_io_num", 0)),
+                    entered_by=str(s.get("entered_by", "")),
+                )
+            )  # fmt: skip
+        return result
+
+    def configuration(self, account: Account, device_id: str) -> list[wire.ConfigurationOut]:
+        """GET configuration: every configured input and output with its latest reading."""
+        device, minute = self.device(account, device_id)
+        zone = ZoneInfo(device.timezone)
+        _, latest = self._values_and_latest(device.ios, None, minute)
+        now_text = local_text(minute * 60, zone)
+        return [
+            wire.ConfigurationOut(**_position(device, io, latest, now_text)) for io in device.ios
+        ]
+
     # ------------------------------------------------------------ growth curves
     def curves(self, account: Account, device_id: str) -> wire.Curves:
         """GET growth_curves: every curve on the device, assigned or not."""
-        device, _ = self._device(account, device_id)
+        device, _ = self.device(account, device_id)
         return wire.Curves(
             message="API request successful.",
             settings=[
@@ -472,7 +538,7 @@ class PhasonService:
         self, account: Account, device_id: str, curve_id: str | None
     ) -> wire.CurveSettings:
         """GET growth_curves/settings: the seven steps of one curve."""
-        device, _ = self._device(account, device_id)
+        device, _ = self.device(account, device_id)
         number = parse_int(curve_id, "growth_curve_id")
         curve = next((c for c in device.curves if c.id == number), None)
         if curve is None:

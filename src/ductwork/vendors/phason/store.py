@@ -135,7 +135,9 @@ def load_schedules(connection: Connection, device_id: int) -> tuple[Schedule, ..
         .where(schema.segments.c.device_id == device_id)
         .order_by(schema.events.c.time_of_day, schema.events.c.id)
     ):
-        events.setdefault(e.segment_id, []).append(Event(e.id, float(e.value), e.time_of_day))
+        events.setdefault(e.segment_id, []).append(
+            Event(e.id, float(e.value), e.time_of_day, e.written_on)
+        )
     segments = {
         g.id: Segment(g.id, g.name, g.module_type, tuple(events.get(g.id, ())))
         for g in connection.execute(

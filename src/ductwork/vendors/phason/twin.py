@@ -158,11 +158,15 @@ class BarnModel:
               float(io.settings.get("litres_per_pulse", 1.0)), 0.0] for io in self.inputs],
             dtype=np.float64,
         ).reshape(len(self.inputs), 4)  # fmt: skip
-        self.overrides = np.tile(np.array([0.0, -1.0]), (count, 1))
+        self.overrides = np.tile(np.array([0.0, -1.0, 0.0, 0.0, 0.0]), (count, 1))
         for n, io in enumerate(self.outputs):
             manual = io.settings.get("manual_override")
             if manual:
-                self.overrides[n] = (float(manual["value"]), float(manual["until_minute"]))
+                self.overrides[n] = (
+                    float(manual["value"]), float(manual["until_minute"]),
+                    float(manual.get("ramp_from", 0.0)), float(manual.get("ramp_start", 0.0)),
+                    float(manual.get("ramp_minutes", 0.0)),
+                )  # fmt: skip
         # Noise channels by module position: stable across databases and accounts.
         self.i_channel = [1000 + 100 * io.module_num + io.io_num for io in self.inputs]
 
@@ -285,8 +289,9 @@ class BarnModel:
     ) -> Span:
         """Simulate minutes after+1 .. until, updating `state` in place.
 
-        `overrides` holds (value, last minute) per output: manual overrides, by default those
-        stored in the outputs' settings.
+        `overrides` holds (value, last minute, ramp start value, ramp start minute, ramp
+        minutes) per output: manual overrides, ramp tests and calibration runs, by default
+        those stored in the outputs' settings.
         """
         minutes = np.arange(after + 1, until + 1, dtype=np.int64)
         n = minutes.shape[0]

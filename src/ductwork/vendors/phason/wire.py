@@ -81,8 +81,8 @@ class Reading(msgspec.Struct):
     time: str
 
 
-class OutputOut(msgspec.Struct):
-    """One output position with its readings in the asked range."""
+class ConfigurationOut(msgspec.Struct):
+    """One configured input or output of a device's modules, with its latest reading."""
 
     device_id: str
     module_num: str
@@ -96,6 +96,11 @@ class OutputOut(msgspec.Struct):
     alarm_time: str
     version_number: str
     reading_time: str
+
+
+class OutputOut(ConfigurationOut):
+    """One output position with its readings in the asked range."""
+
     values: list[Reading]
 
 
@@ -234,3 +239,87 @@ def number(value: float, decimals: int = 1) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# ---------------------------------------------------------------- v1.0.2 (AutoFlex Connect)
+class RoomOut(msgspec.Struct):
+    """One room of a device."""
+
+    room_id: str
+    room_name: str
+
+
+class GroupSettingV102(msgspec.Struct):
+    """v1.0.2's equipment-group settings: the room-settings mode and master setpoint."""
+
+    setting_num: int
+    settings_name: str
+    master_setpoint: float
+
+
+class GroupSettingsV102(msgspec.Struct):
+    """The answer of GET and POST equipment_groups/settings (v1.0.2)."""
+
+    message: str
+    settings: list[GroupSettingV102]
+
+
+class MistingGroupOut(msgspec.Struct):
+    """One misting group, every value a string as in the document."""
+
+    group_id: str
+    room_id: str
+    function_mode: str
+    active: str
+    active_start_time: str
+    active_end_time: str
+    cycle_duration: str
+    min_misting_duration: str
+    max_misting_duration: str
+    soak_duration: str
+    min_cycle_duration: str
+    max_cycle_duration: str
+    low_temp: str
+    high_temp: str
+    max_temp: str
+    pump_delay: str
+    humidity_bypass_active: str
+    humidity_setpt: str
+    humidity_module_num: str
+    humidity_io_num: str
+    low_thi: str
+    high_thi: str
+    max_thi: str
+    entered_by: str
+
+
+class MistingSettings(msgspec.Struct):
+    """A misting group's settings, numbers as numbers (THI as strings, as documented)."""
+
+    settings_num: int
+    function_mode: int
+    active: int
+    active_start_time: int
+    active_end_time: int
+    cycle_duration: int
+    min_mist_duration: int
+    max_mist_duration: int
+    soak_duration: int
+    min_cycle_duration: int
+    max_cycle_duration: int
+    low_temp: float
+    high_temp: float
+    max_temp: float
+    pump_delay: int
+    humidity_bypass_active: int
+    humidity_setpt: float
+    low_thi: str
+    high_thi: str
+    max_thi: str
+
+
+class MistingSettingsAnswer(msgspec.Struct):
+    """The answer of GET and POST misting_groups/settings."""
+
+    message: str
+    settings: MistingSettings

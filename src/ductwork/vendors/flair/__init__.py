@@ -1,0 +1,1 @@
+"""Flair (api.flair.co): OAuth2, JSON:API and a home whose vents balance its rooms."""

@@ -1,0 +1,1 @@
+"""The Flair API on the wire: one module per API surface."""

@@ -1,0 +1,372 @@
+"""The Flair API (media type version 1): OAuth2 token endpoints and the JSON:API resources."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ductwork.http.dispatch import Api, Endpoint, ErrorShape, header
+from ductwork.http.openapi import Operation, Param, Reply, build_document
+from ductwork.vendors.flair import wire
+from ductwork.vendors.flair.exceptions import FlairError, bad_request, unauthorized
+from ductwork.vendors.flair.models import TYPES, Principal, ResourceType
+from ductwork.vendors.flair.service import FlairService, Query
+
+PREFIX = "/flair"
+JSON_UTF8 = b"application/json; charset=utf-8"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class ApiResponse(Response):
+    """A JSON:API answer: the real service's `application/json; charset=utf-8`."""
+
+    def __init__(self, content: bytes, status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.body = content
+        self.background = None
+        self.raw_headers = [(b"content-length", str(len(content)).encode())]
+        if content:
+            self.raw_headers.append((b"content-type", JSON_UTF8))
+
+
+def document(body: Any, status: int = 200) -> Response:
+    """Encode a JSON:API document."""
+    return ApiResponse(wire.encode(body), status)
+
+
+def error_response(error: FlairError) -> Response:
+    """The errors array; 401s also carry a Bearer challenge."""
+    response = document(wire.errors(error.status, error.title, error.detail), error.status)
+    if error.status == 401:
+        response.raw_headers.append((b"www-authenticate", b'Bearer realm="flair"'))
+    return response
+
+
+def _render(exc: Exception) -> Response | None:
+    return error_response(exc) if isinstance(exc, FlairError) else None
+
+
+FLAIR_ERRORS = ErrorShape(
+    render=_render,
+    not_found=lambda: error_response(FlairError(404, "The requested URL was not found.")),
+    method_not_allowed=lambda: error_response(
+        FlairError(405, "The method is not allowed for the requested URL.")
+    ),
+    server_error=lambda: error_response(FlairError(500, "The server encountered an error.")),
+)
+
+
+async def _parameters(request: Request) -> dict[str, str] | None:
+    """Token parameters from the query string, a form body or a JSON body (body wins);
+    None for a JSON body that is not an object."""
+    params = dict(request.query_params)
+    body = await request.body()
+    if not body:
+        return params
+    content_type = (header(request, b"content-type") or "").lower()
+    if "json" in content_type:
+        try:
+            decoded = msgspec.json.decode(body)
+        except msgspec.DecodeError:
+            decoded = None
+        if not isinstance(decoded, dict):
+            return None
+        params.update({k: str(v) for k, v in decoded.items() if v is not None})
+        return params
+    params.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
+    return params
+
+
+async def _json_body(request: Request) -> Any:
+    body = await request.body()
+    try:
+        return msgspec.json.decode(body) if body else None
+    except msgspec.DecodeError:
+        raise bad_request("The body is not valid JSON.") from None
+
+
+def _api_path(request: Request) -> str:
+    """The request's path on the real service (/api/...), whatever prefix or host it came by."""
+    path: str = request.scope["path"]
+    return path.removeprefix(PREFIX) if path.startswith(PREFIX + "/") else path
+
+
+def _query(request: Request) -> Query:
+    path = _api_path(request)
+    query_string = request.scope.get("query_string", b"").decode("latin-1")
+    return Query.parse(path, query_string, request.query_params)
+
+
+def create_api(service: FlairService) -> Api:
+    """The Flair API under /flair, with Flair's JSON:API error shape."""
+
+    async def authenticate(request: Request) -> Principal:
+        scheme, _, token = (header(request, b"authorization") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise unauthorized()
+        principal = service.oauth.cached_principal(token)
+        if principal is None:
+            principal = await anyio.to_thread.run_sync(service.oauth.authenticate, token)
+        if principal is None:
+            raise unauthorized("The access token is unknown, revoked or expired.")
+        return principal
+
+    def token_endpoint(refresh: bool) -> Handler:
+        async def handle(request: Request) -> Response:
+            params = await _parameters(request)
+            uri = f"https://{request.url.netloc}{request.url.path}"
+            headers: list[tuple[str, str]]
+            if params is None:
+                status, body, headers = (
+                    400,
+                    {
+                        "error": "invalid_request",
+                        "error_description": "The JSON body must be an object.",
+                    },
+                    [],
+                )
+            else:
+                status, body, headers = await anyio.to_thread.run_sync(
+                    service.oauth.token_response, uri, params, request.headers, refresh
+                )
+            response = Response(wire.encode(body), status, media_type="application/json")
+            for name, value in headers:
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"
+            return response
+
+        return handle
+
+    async def root(_request: Request) -> Response:
+        return document(service.root())
+
+    def read(call: Callable[[Principal, Request], Any]) -> Handler:
+        async def handle(request: Request) -> Response:
+            principal = await authenticate(request)
+            return document(await anyio.to_thread.run_sync(call, principal, request))
+
+        return handle
+
+    def write(call: Callable[[Principal, Request, Any], Any], status: int = 200) -> Handler:
+        async def handle(request: Request) -> Response:
+            principal = await authenticate(request)
+            body = await _json_body(request)
+            result = await anyio.to_thread.run_sync(call, principal, request, body)
+            return ApiResponse(b"", 204) if result is None else document(result, status)
+
+        return handle
+
+    def p(request: Request, name: str) -> str:
+        return str(request.path_params[name])
+
+    routes: list[Endpoint] = [
+        Endpoint("POST", "/oauth/token", token_endpoint(refresh=False)),
+        Endpoint("POST", "/oauth2/token", token_endpoint(refresh=True)),
+        Endpoint("GET", "/api", root),
+        Endpoint("GET", "/api/", root),
+        Endpoint("GET", "/api/me", read(lambda pr, r: service.me(pr, _query(r)))),
+    ]
+
+    def writes(type_name: str, resource_type: ResourceType) -> list[Endpoint]:
+        collection, single = f"/api/{type_name}", f"/api/{type_name}/{{id}}"
+        found = []
+        if resource_type.creatable:
+            create = write(lambda pr, r, b: service.create(pr, type_name, b), 201)
+            found.append(Endpoint("POST", collection, create))
+        if any(a.editable for a in resource_type.attrs):
+            update = write(lambda pr, r, b: service.update(pr, type_name, p(r, "id"), b))
+            found += [Endpoint("PATCH", single, update), Endpoint("PUT", single, update)]
+        if resource_type.deletable:
+            delete = write(lambda pr, r, b: service.delete(pr, type_name, p(r, "id")))
+            found.append(Endpoint("DELETE", single, delete))
+        return found
+
+    for name, resource_type in TYPES.items():
+        collection = f"/api/{name}"
+        single = f"{collection}/{{id}}"
+
+        def reads(type_name: str) -> tuple[Handler, Handler]:
+            return (
+                read(lambda pr, r: service.collection(pr, type_name, _query(r))),
+                read(lambda pr, r: service.single(pr, type_name, p(r, "id"), _query(r))),
+            )
+
+        list_handler, single_handler = reads(name)
+        routes += [
+            Endpoint("GET", collection, list_handler),
+            Endpoint("GET", single, single_handler),
+        ]
+        routes += writes(name, resource_type)
+
+    def related(type_name: str | None) -> Handler:
+        return read(
+            lambda pr, r: service.related(
+                pr,
+                type_name or p(r, "type"),
+                p(r, "id"),
+                "current-reading" if type_name else p(r, "rel"),
+                _query(r),
+            )
+        )
+
+    def relationship(method: str) -> Handler:
+        if method == "GET":
+            return read(
+                lambda pr, r: service.relationship(
+                    pr, p(r, "type"), p(r, "id"), p(r, "rel"), _api_path(r)
+                )
+            )
+        return write(
+            lambda pr, r, b: service.change_relationship(
+                pr, method, p(r, "type"), p(r, "id"), p(r, "rel"), b, _api_path(r)
+            )
+        )
+
+    routes += [
+        Endpoint("GET", "/api/vents/{id}/current-reading", related("vents")),
+        Endpoint("GET", "/api/pucks/{id}/current-reading", related("pucks")),
+        Endpoint("GET", "/api/{type}/{id}/{rel}", related(None)),
+        *(
+            Endpoint(m, "/api/{type}/{id}/relationships/{rel}", relationship(m))
+            for m in ("GET", "POST", "PATCH", "DELETE")
+        ),
+    ]
+    spec = openapi_document(routes)
+
+    async def openapi(_request: Request) -> Response:
+        return document(spec)
+
+    routes.append(Endpoint("GET", "/openapi.json", openapi))
+    return Api(PREFIX, routes, FLAIR_ERRORS)
+
+
+# ---------------------------------------------------------------- OpenAPI
+class TokenResponse(msgspec.Struct):
+    """A token endpoint's success (refresh_token only where docs/flair.md says so)."""
+
+    access_token: str
+    expires_in: int
+    token_type: str
+    scope: str
+    refresh_token: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class OAuthError(msgspec.Struct):
+    """RFC 6749 section 5.2."""
+
+    error: str
+    error_description: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class ErrorObject(msgspec.Struct):
+    """One JSON:API error."""
+
+    status: str
+    title: str
+    detail: str
+
+
+class Errors(msgspec.Struct):
+    """The JSON:API error document."""
+
+    errors: list[ErrorObject]
+
+
+class Document(msgspec.Struct):
+    """A JSON:API document: `meta` (self and paging links) and `data`."""
+
+    meta: dict[str, str | None]
+    data: dict[str, Any] | list[dict[str, Any]] | None
+    included: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
+
+
+def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
+    """The OpenAPI document, generated from the route table."""
+    operations = []
+    token_params = tuple(
+        Param(n, "query", d)
+        for n, d in (
+            ("grant_type", "client_credentials, password or refresh_token"),
+            ("client_id", "The application's client id"),
+            ("client_secret", "The application's secret"),
+            ("scope", "Scopes separated by spaces, commas or +"),
+            ("username", "password grant: the account's email"),
+            ("password", "password grant: the account's password"),
+            ("refresh_token", "refresh_token grant"),
+        )
+    )
+    problems = (
+        Reply(401, "No valid token.", Errors),
+        Reply(403, "Missing scope.", Errors),
+        Reply(404, "Not found.", Errors),
+        Reply(422, "Invalid write.", Errors),
+    )
+    for route in routes:
+        if route.path.endswith("/token"):
+            operations.append(
+                Operation(
+                    method="POST",
+                    path=route.path,
+                    summary="Request a token",
+                    description="Parameters in a form body, the query string or a JSON body.",
+                    tag="OAuth2",
+                    params=token_params,
+                    replies=(
+                        Reply(200, "The token.", TokenResponse),
+                        Reply(400, "RFC 6749 error.", OAuthError),
+                        Reply(401, "Client authentication failed.", OAuthError),
+                    ),
+                )
+            )
+            continue
+        status = {"POST": 201, "DELETE": 204}.get(route.method, 200)
+        params = tuple(
+            Param(n, "path", n) for n in ("type", "id", "rel") if f"{{{n}}}" in route.path
+        )
+        if route.method == "GET" and route.path.startswith("/api"):
+            params += (
+                Param("page[size]", "query", "Page size (default 50)"),
+                Param("page[page]", "query", "Page number (from 1)"),
+                Param("include", "query", "Comma-separated relationships to include"),
+            )
+        operations.append(
+            Operation(
+                method=route.method,
+                path=route.path,
+                summary=f"{route.method} {route.path}",
+                description="JSON:API resource endpoint (see docs/flair.md).",
+                tag=route.path.split("/")[2] if route.path.count("/") > 1 else "api",
+                params=params,
+                replies=(
+                    Reply(status, "Success.", None if status == 204 else Document),
+                    *([] if route.path in ("/api", "/api/") else problems),
+                ),
+                security=() if route.path in ("/api", "/api/") else ("oauth2",),
+            )
+        )
+    return build_document(
+        title="Flair API (ductwork)",
+        version="1",
+        description="The Flair API served by ductwork over simulated homes. Get a token at "
+        "/oauth2/token, then send `Authorization: Bearer <token>`.",
+        server_url=PREFIX,
+        operations=operations,
+        security_schemes={
+            "oauth2": {
+                "type": "oauth2",
+                "flows": {
+                    "clientCredentials": {"tokenUrl": f"{PREFIX}/oauth2/token", "scopes": {}},
+                    "password": {"tokenUrl": f"{PREFIX}/oauth2/token", "scopes": {}},
+                },
+            }
+        },
+    )

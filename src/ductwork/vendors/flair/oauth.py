@@ -1,0 +1,440 @@
+"""Flair's OAuth2 authorization server on Authlib's framework-independent core.
+
+Partner applications (clients) and tokens live in the database with their secrets hashed;
+each grant is one registered Authlib class. A token belongs to a ductwork account (the
+tenant): the application's owner for client credentials, the signed-in user otherwise.
+Token lifetimes run on the account's clock, so expiry can be tested by moving the clock.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from authlib.oauth2.rfc6749 import (
+    ClientMixin,
+    TokenMixin,
+    grants,
+)
+from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
+from sqlalchemy.engine import Engine
+
+from ductwork.core.accounts import Account, Accounts
+from ductwork.core.clock import Clocks
+from ductwork.core.oauth import ParamsRequest, Server, digest
+from ductwork.vendors.flair import schema
+from ductwork.vendors.flair.models import ALL_SCOPES, Principal
+
+EXPIRES_IN = 3600
+_SCOPE_SEPARATORS = re.compile(r"[\s,+]+")
+_TOKEN_CACHE_SECONDS = 2.0
+
+
+def split_scopes(text: str | None) -> list[str]:
+    """Scopes as clients send them: separated by spaces, commas or literal plus signs."""
+    return [s for s in _SCOPE_SEPARATORS.split(text or "") if s]
+
+
+def normalise_parameters(params: Mapping[str, str]) -> dict[str, str]:
+    """Accept what real clients send: `scopes` (the document) for `scope`, any separators,
+    and `client credentials` (the document) for `client_credentials`."""
+    result = dict(params)
+    if "scope" not in result and "scopes" in result:
+        result["scope"] = result.pop("scopes")
+    if "scope" in result:
+        result["scope"] = " ".join(split_scopes(result["scope"]))
+    if "grant_type" in result:
+        result["grant_type"] = result["grant_type"].strip().replace(" ", "_")
+    return result
+
+
+@dataclass(frozen=True)
+class Application:
+    """A registered OAuth client (what may be shown: never the secret)."""
+
+    id: int
+    account_id: int
+    name: str
+    description: str
+    client_id: str
+    redirect_uris: tuple[str, ...]
+    scopes: tuple[str, ...]
+    created_at: float
+
+
+class Client(ClientMixin):  # type: ignore[misc]
+    """Authlib's view of an application: a confidential client with a hashed secret."""
+
+    def __init__(self, application: Application, secret_hash: str) -> None:
+        self.application = application
+        self._secret_hash = secret_hash
+
+    def get_client_id(self) -> str:
+        """The public client id."""
+        return self.application.client_id
+
+    def get_default_redirect_uri(self) -> str | None:
+        """The first registered redirect URI."""
+        uris = self.application.redirect_uris
+        return uris[0] if uris else None
+
+    def get_allowed_scope(self, scope: str) -> str:
+        """The requested scopes the application may have."""
+        allowed = set(self.application.scopes)
+        return " ".join(s for s in split_scopes(scope) if s in allowed)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        """Exact match against the registered URIs."""
+        return redirect_uri in self.application.redirect_uris
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        """Compare the secret's hash in constant time."""
+        return hmac.compare_digest(digest(client_secret), self._secret_hash)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        """Confidential clients: the secret in the body (or query) or in HTTP Basic."""
+        return method in ("client_secret_post", "client_secret_basic")
+
+    def check_response_type(self, response_type: str) -> bool:
+        """Authorization-endpoint response types (not served yet)."""
+        return False
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        """Every application may use every grant the server registers."""
+        return True
+
+
+@dataclass
+class Token(TokenMixin):  # type: ignore[misc]
+    """A stored token, as the refresh grant needs it."""
+
+    id: int
+    account_id: int
+    application_id: int
+    scope: str
+    issued_at: float
+    expires_in: int
+    revoked: bool
+
+    def check_client(self, client: Client) -> bool:
+        """A refresh token works only for the application it was issued to."""
+        return self.application_id == client.application.id
+
+    def get_scope(self) -> str:
+        """The granted scopes, space-separated."""
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        """Seconds the access token lives."""
+        return self.expires_in
+
+    def is_revoked(self) -> bool:
+        """Revoked tokens (e.g. refreshed ones) do nothing."""
+        return self.revoked
+
+
+class FlairRequest(ParamsRequest):
+    """A token request; `issues_refresh` says whether its token path gives refresh tokens."""
+
+    def __init__(
+        self, uri: str, params: dict[str, str], headers: Mapping[str, str], refresh: bool
+    ) -> None:
+        super().__init__("POST", uri, params, headers)
+        self.issues_refresh = refresh
+
+
+class _ScopedGrant:
+    """Scopes must be known to the server and registered on the application."""
+
+    request: FlairRequest
+
+    def validate_requested_scope(self) -> None:
+        scope = self.request.payload.scope
+        unknown = [s for s in split_scopes(scope) if s not in ALL_SCOPES]
+        if unknown:
+            raise InvalidScopeError(description=f"Unknown scope: {' '.join(unknown)}")
+        client = self.request.client
+        if client is not None and scope:
+            refused = set(split_scopes(scope)) - set(client.application.scopes)
+            if refused:
+                raise InvalidScopeError(
+                    description=f"The application may not request: {' '.join(sorted(refused))}"
+                )
+
+
+class ClientCredentialsGrant(_ScopedGrant, grants.ClientCredentialsGrant):  # type: ignore[misc]
+    """client_credentials: a token for the application's owner."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """Issue the token; a refresh token only on /oauth2/token (see docs/flair.md)."""
+        token = self.generate_token(
+            scope=self.request.payload.scope, include_refresh_token=self.request.issues_refresh
+        )
+        self.save_token(token)
+        return 200, token, self.TOKEN_RESPONSE_HEADER
+
+
+class PasswordGrant(_ScopedGrant, grants.ResourceOwnerPasswordCredentialsGrant):  # type: ignore[misc]
+    """password: a token for the account whose email and password are given."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
+
+    def authenticate_user(self, username: str, password: str) -> Account:
+        """Check the account's argon2id password (RFC 6749: invalid_grant when wrong)."""
+        server: FlairAuthorizationServer = self.server
+        checked = server.accounts.check_password(username, password)
+        if not isinstance(checked, Account):
+            raise InvalidGrantError(description="The username or password is wrong.")
+        return checked
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+    """refresh_token: a new pair for the same account and scopes; the old pair is revoked."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
+        """A live refresh token."""
+        server: FlairAuthorizationServer = self.server
+        return server.find_refresh_token(refresh_token)
+
+    def authenticate_user(self, refresh_token: Token) -> Account | None:
+        """The account the token was issued for."""
+        server: FlairAuthorizationServer = self.server
+        return server.account(refresh_token.account_id)
+
+    def revoke_old_credential(self, refresh_token: Token) -> None:
+        """Refresh tokens are single-use: the old access and refresh tokens stop working."""
+        server: FlairAuthorizationServer = self.server
+        server.revoke(refresh_token.id)
+
+
+class FlairAuthorizationServer(Server):
+    """Authlib's server with ductwork's storage, clocks and accounts."""
+
+    def __init__(self, engine: Engine, clocks: Clocks, accounts: Accounts) -> None:
+        super().__init__(scopes_supported=list(ALL_SCOPES))
+        self.engine = engine
+        self.clocks = clocks
+        self.accounts = accounts
+        self._principals: dict[str, tuple[float, Principal, float, int]] = {}
+        self._lock = threading.Lock()
+        self.register_grant(ClientCredentialsGrant)
+        self.register_grant(PasswordGrant)
+        self.register_grant(RefreshTokenGrant)
+        self.register_token_generator("default", self._generate)
+
+    # ------------------------------------------------------------ Authlib hooks
+    def query_client(self, client_id: str) -> Client | None:
+        """The application with this client id."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(schema.applications).where(schema.applications.c.client_id == client_id)
+            ).first()
+        return None if row is None else Client(_application(row), row.secret_hash)
+
+    def _generate(
+        self,
+        grant_type: str,
+        client: Client,
+        user: Account | None = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        granted = split_scopes(scope) or list(client.application.scopes)
+        token: dict[str, Any] = {
+            "access_token": secrets.token_urlsafe(24),
+            "expires_in": expires_in or EXPIRES_IN,
+            "token_type": "Bearer",
+            "scope": " ".join(granted),
+        }
+        if include_refresh_token:
+            token["refresh_token"] = secrets.token_urlsafe(24)
+        return token
+
+    def save_token(self, token: dict[str, Any], request: FlairRequest) -> None:
+        """Store the token's hashes, never the token."""
+        client: Client = request.client
+        user: Account | None = request.user
+        account_id = user.id if user is not None else client.application.account_id
+        refresh = token.get("refresh_token")
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.insert(schema.tokens).values(
+                    account_id=account_id,
+                    application_id=client.application.id,
+                    access_hash=digest(token["access_token"]),
+                    refresh_hash=digest(refresh) if refresh else None,
+                    scope=token["scope"],
+                    issued_at=self.clocks.now(account_id),
+                    expires_in=token["expires_in"],
+                    revoked=False,
+                )
+            )
+
+    # ------------------------------------------------------------ token storage
+    def account(self, account_id: int) -> Account | None:
+        """An account by id."""
+        return self.accounts.by_id(account_id)
+
+    def find_refresh_token(self, refresh_token: str) -> Token | None:
+        """The live token pair a refresh token belongs to."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(schema.tokens).where(
+                    schema.tokens.c.refresh_hash == digest(refresh_token),
+                    schema.tokens.c.revoked.is_(False),
+                )
+            ).first()
+        if row is None:
+            return None
+        return Token(
+            row.id,
+            row.account_id,
+            row.application_id,
+            row.scope,
+            row.issued_at,
+            row.expires_in,
+            row.revoked,
+        )
+
+    def revoke(self, token_id: int) -> None:
+        """Revoke a token pair."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(schema.tokens).where(schema.tokens.c.id == token_id).values(revoked=True)
+            )
+        with self._lock:
+            self._principals.clear()
+
+    def token_response(
+        self, uri: str, params: dict[str, str], headers: Mapping[str, str], refresh: bool
+    ) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """Run the token endpoint on merged parameters; returns (status, body, headers)."""
+        request = FlairRequest(uri, normalise_parameters(params), headers, refresh)
+        status, body, answer_headers = self.create_token_response(request)
+        if body.get("error") == "invalid_client" and status == 400:
+            # An unknown client id fails authentication like a wrong secret does: 401.
+            status = 401
+            answer_headers = [*answer_headers, ("WWW-Authenticate", 'Basic realm="flair"')]
+        return int(status), dict(body), list(answer_headers)
+
+    def cached_principal(self, access_token: str) -> Principal | None:
+        """The principal of a token checked less than two seconds ago, if still live (no I/O
+        beyond the account clock's cache)."""
+        cached = self._principals.get(digest(access_token))
+        if cached is None or time.monotonic() - cached[0] >= _TOKEN_CACHE_SECONDS:
+            return None
+        _, principal, issued_at, expires_in = cached
+        now = self.clocks.peek(principal.account_id)
+        if now is None or now >= issued_at + expires_in:
+            return None
+        return principal
+
+    def authenticate(self, access_token: str) -> Principal | None:
+        """The principal of a live, unexpired access token."""
+        cached = self.cached_principal(access_token)
+        if cached is not None:
+            return cached
+        hashed = digest(access_token)
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(schema.tokens).where(
+                    schema.tokens.c.access_hash == hashed, schema.tokens.c.revoked.is_(False)
+                )
+            ).first()
+        if row is None:
+            return None
+        if self.clocks.now(row.account_id) >= row.issued_at + row.expires_in:
+            return None
+        principal = Principal(
+            row.account_id, frozenset(split_scopes(row.scope)), row.application_id
+        )
+        with self._lock:
+            if len(self._principals) > 10_000:
+                self._principals.clear()
+            self._principals[hashed] = (time.monotonic(), principal, row.issued_at, row.expires_in)
+        return principal
+
+
+def _application(row: Any) -> Application:
+    return Application(
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        description=row.description,
+        client_id=row.client_id,
+        redirect_uris=tuple(row.redirect_uris),
+        scopes=tuple(row.scopes),
+        created_at=row.created_at,
+    )
+
+
+class Applications:
+    """Partner applications: created with a secret shown once, listed, deleted."""
+
+    def __init__(self, engine: Engine, clocks: Clocks) -> None:
+        self._engine = engine
+        self._clocks = clocks
+
+    def create(
+        self,
+        account: Account,
+        name: str,
+        *,
+        description: str = "",
+        redirect_uris: tuple[str, ...] = (),
+        scopes: tuple[str, ...] = ALL_SCOPES,
+    ) -> tuple[Application, str]:
+        """Register an application; returns it and its client secret (shown this once)."""
+        unknown = [s for s in scopes if s not in ALL_SCOPES]
+        if unknown:
+            raise ValueError(f"unknown scopes: {' '.join(unknown)}")
+        client_id = secrets.token_urlsafe(24)
+        secret = secrets.token_urlsafe(32)
+        with self._engine.begin() as connection:
+            row_id = connection.execute(
+                sa.insert(schema.applications)
+                .values(
+                    account_id=account.id,
+                    name=name,
+                    description=description,
+                    client_id=client_id,
+                    secret_hash=digest(secret),
+                    redirect_uris=list(redirect_uris),
+                    scopes=list(scopes),
+                    created_at=self._clocks.real(),
+                )
+                .returning(schema.applications.c.id)
+            ).scalar_one()
+            row = connection.execute(
+                sa.select(schema.applications).where(schema.applications.c.id == row_id)
+            ).one()
+        return _application(row), secret
+
+    def list(self, account_id: int | None = None) -> list[Application]:
+        """Applications, optionally of one account, oldest first."""
+        query = sa.select(schema.applications).order_by(schema.applications.c.id)
+        if account_id is not None:
+            query = query.where(schema.applications.c.account_id == account_id)
+        with self._engine.connect() as connection:
+            return [_application(r) for r in connection.execute(query)]
+
+    def delete(self, client_id: str) -> bool:
+        """Delete an application and its tokens; False if there is none with that client id."""
+        with self._engine.begin() as connection:
+            deleted = connection.execute(
+                sa.delete(schema.applications).where(schema.applications.c.client_id == client_id)
+            ).rowcount
+        return deleted == 1

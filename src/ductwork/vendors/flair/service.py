@@ -1,0 +1,909 @@
+"""Flair operations: the JSON:API resources of an account's homes, independent of HTTP.
+
+Every operation takes the caller's `Principal` (account and scopes) and answers with a
+JSON:API document (plain dicts, encoded by the HTTP layer). Rows outside the caller's account
+are answered exactly like rows that do not exist. Before any read or write, the account's
+homes are caught up to its clock, so a write lands at "now" in the twin's history.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+
+from ductwork.core.accounts import Account, Accounts
+from ductwork.core.clock import Clocks
+from ductwork.core.physics.house import AirHandler, Envelope
+from ductwork.core.physics.weather import Climate
+from ductwork.core.schema import accounts as accounts_table
+from ductwork.vendors.flair import schema, wire
+from ductwork.vendors.flair.demo import (
+    create_demo_home,
+    initialise_state,
+    puck_attributes,
+    room_attributes,
+    structure_attributes,
+    user_attributes,
+    vent_attributes,
+)
+from ductwork.vendors.flair.exceptions import (
+    FlairError,
+    bad_request,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+)
+from ductwork.vendors.flair.models import (
+    TYPES,
+    Attr,
+    Principal,
+    Rel,
+    ResourceType,
+)
+from ductwork.vendors.flair.oauth import Applications, FlairAuthorizationServer
+from ductwork.vendors.flair.store import HomeSimulator, site
+from ductwork.vendors.flair.wire import Json, identifier
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+SENSOR_FIRMWARE, VENT_FIRMWARE = 135, 136
+
+TABLES: dict[str, sa.Table] = {
+    "users": schema.users,
+    "structures": schema.structures,
+    "zones": schema.zones,
+    "rooms": schema.rooms,
+    "vents": schema.vents,
+    "pucks": schema.pucks,
+    "hvac-units": schema.hvac_units,
+    "bridges": schema.bridges,
+    "sensor-readings": schema.puck_readings,
+    "vent-sensor-readings": schema.vent_readings,
+}
+# Readings belong to an account through their device.
+_READING_PARENT = {
+    "sensor-readings": (schema.pucks, "puck_id"),
+    "vent-sensor-readings": (schema.vents, "vent_id"),
+}
+_CURRENT_READING = {"vents": "vent-sensor-readings", "pucks": "sensor-readings"}
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What a request asks of a read: paging, include=, and the link of the request itself."""
+
+    path: str  # the request's path on the real service, e.g. /api/vents
+    self_link: str  # path plus query string as received
+    size: int = DEFAULT_PAGE_SIZE
+    page: int = 1
+    include: str = ""
+
+    @classmethod
+    def parse(cls, path: str, query_string: str, params: Mapping[str, str]) -> Query:
+        """Read page[size], page[page] and include= (400 for malformed values)."""
+        values = {}
+        for name, default in (("page[size]", DEFAULT_PAGE_SIZE), ("page[page]", 1)):
+            text = params.get(name)
+            try:
+                values[name] = default if text in (None, "") else int(str(text))
+            except ValueError:
+                raise bad_request(f"{name} must be a positive integer") from None
+            if values[name] < 1:
+                raise bad_request(f"{name} must be a positive integer")
+        if values["page[size]"] > MAX_PAGE_SIZE:
+            raise bad_request(f"page[size] may be at most {MAX_PAGE_SIZE}")
+        return cls(
+            path=path,
+            self_link=f"{path}?{query_string}" if query_string else path,
+            size=values["page[size]"],
+            page=values["page[page]"],
+            include=params.get("include", "") or "",
+        )
+
+
+def _type(name: str) -> ResourceType:
+    found = TYPES.get(name)
+    if found is None:
+        raise FlairError(404, f"There is no resource type {name}.")
+    return found
+
+
+def _id_column(type_name: str) -> sa.Column[Any]:
+    table = TABLES[type_name]
+    return table.c.account_id if type_name == "users" else table.c.id
+
+
+class FlairService:
+    """The Flair API's operations over an account's homes."""
+
+    def __init__(
+        self, engine: Engine, clocks: Clocks, accounts: Accounts, simulator: HomeSimulator
+    ) -> None:
+        self._engine = engine
+        self._clocks = clocks
+        self._accounts = accounts
+        self.simulator = simulator
+        self.oauth = FlairAuthorizationServer(engine, clocks, accounts)
+        self.applications = Applications(engine, clocks)
+
+    # ------------------------------------------------------------ plumbing
+    def catch_up_account(self, account_id: int) -> None:
+        """Simulate every home of the account up to its clock."""
+        minute = int(self._clocks.now(account_id) // 60)
+        with self._engine.connect() as connection:
+            ids = connection.execute(
+                sa.select(schema.structures.c.id)
+                .where(schema.structures.c.account_id == account_id)
+                .order_by(schema.structures.c.id)
+            ).scalars()
+            structure_ids = [int(i) for i in ids]
+        for structure_id in structure_ids:
+            self.simulator.catch_up(structure_id, minute)
+
+    def add_demo_home(self, account: Account, start: float) -> int:
+        """Give an account the demo home, its twin starting at `start`; returns the structure."""
+        with self._engine.begin() as connection:
+            self._ensure_user(connection, account.id)
+            structure_id = create_demo_home(connection, account.id, account.seed, start)
+        return structure_id
+
+    def _ensure_user(self, connection: Connection, account_id: int) -> None:
+        exists = connection.execute(
+            sa.select(schema.users.c.account_id).where(schema.users.c.account_id == account_id)
+        ).first()
+        if exists is not None:
+            return
+        row = connection.execute(
+            sa.select(accounts_table.c.email, accounts_table.c.created_at).where(
+                accounts_table.c.id == account_id
+            )
+        ).one()
+        now = self._clocks.now(account_id)
+        connection.execute(
+            sa.insert(schema.users).values(
+                account_id=account_id,
+                attributes=user_attributes(row.email.split("@")[0], row.email, row.created_at),
+                created_at=row.created_at,
+                updated_at=now,
+            )
+        )
+
+    def _prepare(self, principal: Principal, resource_type: ResourceType, method: str) -> None:
+        if not principal.may(resource_type, method):
+            level = "view" if method in ("GET", "HEAD") else "edit"
+            raise forbidden(
+                f"The token lacks the {resource_type.scopes[0]}.{level} scope needed to "
+                f"{method} {resource_type.name}."
+            )
+        self.catch_up_account(principal.account_id)
+        if resource_type.name == "users":
+            with self._engine.begin() as connection:
+                self._ensure_user(connection, principal.account_id)
+
+    # ------------------------------------------------------------ selection
+    def _select(self, type_name: str, account_id: int) -> sa.Select[Any]:
+        table = TABLES[type_name]
+        if type_name in _READING_PARENT:
+            parent, column = _READING_PARENT[type_name]
+            return (
+                sa.select(table)
+                .join(parent, parent.c.id == table.c[column])
+                .where(parent.c.account_id == account_id)
+                .order_by(table.c.at.desc(), table.c.id)
+            )
+        return (
+            sa.select(table).where(table.c.account_id == account_id).order_by(_id_column(type_name))
+        )
+
+    def _row(
+        self, connection: Connection, type_name: str, account_id: int, resource_id: str
+    ) -> Row[Any]:
+        key: Any = resource_id
+        if not TYPES[type_name].uuid_ids:
+            if not resource_id.isdigit() or len(resource_id) > 9:
+                raise not_found(type_name, resource_id)
+            key = int(resource_id)
+        row = connection.execute(
+            self._select(type_name, account_id).where(_id_column(type_name) == key)
+        ).first()
+        if row is None:
+            raise not_found(type_name, resource_id)
+        return row
+
+    # ------------------------------------------------------------ serialisation
+    def _states(self, connection: Connection, account_id: int) -> dict[int, dict[str, Any]]:
+        rows = connection.execute(
+            sa.select(schema.structures.c.id, schema.structures.c.state).where(
+                schema.structures.c.account_id == account_id
+            )
+        )
+        return {int(r.id): dict(r.state) for r in rows}
+
+    def _serialise(
+        self, connection: Connection, type_name: str, rows: list[Row[Any]], account_id: int
+    ) -> list[Json]:
+        resource_type = TYPES[type_name]
+        states = self._states(connection, account_id) if rows else {}
+        many: dict[str, dict[str, list[Json]]] = {}
+        ids = [self._key(type_name, r) for r in rows]
+        for rel in resource_type.rels:
+            if rel.many and rel.linkage and rel.column is not None and not _own(type_name, rel):
+                target = TABLES[rel.target]
+                owner = target.c[rel.column]
+                grouped: dict[str, list[Json]] = {}
+                keys: list[Any] = ids if resource_type.uuid_ids else [int(i) for i in ids]
+                for t in connection.execute(
+                    sa.select(target.c.id, owner).where(owner.in_(keys)).order_by(target.c.id)
+                ):
+                    grouped.setdefault(str(t[1]), []).append({"type": rel.target, "id": str(t[0])})
+                many[rel.name] = grouped
+        default_structure = None
+        if type_name == "users":
+            default_structure = connection.execute(
+                sa.select(sa.func.min(schema.structures.c.id)).where(
+                    schema.structures.c.account_id == account_id
+                )
+            ).scalar()
+        result = []
+        for row, key in zip(rows, ids, strict=True):
+            values = self._attributes(type_name, row, states)
+            attributes = {a.name: values.get(a.name) for a in resource_type.attrs}
+            relationships: Json = {}
+            for rel in resource_type.rels:
+                if rel.linkage and rel.many and rel.column is not None and _own(type_name, rel):
+                    data: Any = [i for i in [identifier(rel.target, row._mapping[rel.column])] if i]
+                elif rel.linkage and rel.many:
+                    data = many.get(rel.name, {}).get(key, [])
+                elif rel.linkage and rel.name == "default-structure":
+                    data = identifier("structures", default_structure)
+                elif rel.linkage and rel.column is not None:
+                    data = identifier(rel.target, row._mapping[rel.column])
+                else:
+                    relationships[rel.name] = wire.relationship(
+                        type_name, key, rel.name, self_link=rel.self_link
+                    )
+                    continue
+                relationships[rel.name] = wire.relationship(
+                    type_name, key, rel.name, self_link=rel.self_link, data=data
+                )
+            result.append(wire.resource(type_name, key, attributes, relationships))
+        return result
+
+    @staticmethod
+    def _key(type_name: str, row: Row[Any]) -> str:
+        return str(row.account_id if type_name == "users" else row.id)
+
+    @staticmethod
+    def _attributes(type_name: str, row: Row[Any], states: dict[int, dict[str, Any]]) -> Json:
+        if type_name == "sensor-readings":
+            return {
+                "room-temperature-c": row.room_temperature_c,
+                "humidity": row.humidity,
+                "room-pressure": row.room_pressure,
+                "light": row.light,
+                "system-voltage": row.system_voltage,
+                "rssi": row.rssi,
+                "is-gateway": row.is_gateway,
+                "desired-temperature-c": row.desired_temperature_c,
+                "button-pushes": 0,
+                "firmware-version-s": SENSOR_FIRMWARE,
+                "message-version": 0,
+                "created-at": wire.timestamp(row.at),
+            }
+        if type_name == "vent-sensor-readings":
+            return {
+                "duct-temperature-c": row.duct_temperature_c,
+                "duct-pressure": row.duct_pressure,
+                "percent-open": row.percent_open,
+                "system-voltage": row.system_voltage,
+                "rssi": row.rssi,
+                "motor-run-time": row.motor_run_time,
+                "motor-current": None,
+                "firmware-version-s": VENT_FIRMWARE,
+                "lights": None,
+                "created-at": wire.timestamp(row.at),
+            }
+        values = dict(row.attributes)
+        values["created-at"] = wire.timestamp(row.created_at)
+        values["updated-at"] = wire.timestamp(row.updated_at)
+        if type_name == "structures":
+            hvac = dict(row.state).get("hvac", {})
+            values["current-heat-cool-mode"] = hvac.get("mode")
+            values["hvac-running"] = bool(hvac.get("running", False))
+            return values
+        state = states.get(int(row.structure_id), {}) if type_name != "users" else {}
+        if type_name == "rooms":
+            readings = state.get("room_pucks", {}).get(str(row.id), [])
+            pucks = [state.get("pucks", {}).get(p) for p in readings]
+            known = [p for p in pucks if p is not None]
+            values["current-temperature-c"] = (
+                round(sum(p["t"] for p in known) / len(known), 2) if known else None
+            )
+            values["current-humidity"] = (
+                round(sum(p["h"] for p in known) / len(known)) if known else None
+            )
+            values["pucks-inactive"] = "Active" if readings else "NotSetup"
+            values["state-updated-at"] = values["updated-at"]
+        elif type_name == "vents":
+            latest = state.get("vent_readings", {}).get(row.id, {})
+            values.update(
+                {
+                    "percent-open": row.percent_open,
+                    "percent-open-reason": row.percent_open_reason,
+                    "voltage": latest.get("v"),
+                    "current-rssi": latest.get("rssi"),
+                }
+            )
+        elif type_name == "pucks":
+            latest = state.get("pucks", {}).get(row.id, {})
+            values.update(
+                {
+                    "current-temperature-c": latest.get("t"),
+                    "current-humidity": latest.get("h"),
+                    "voltage": latest.get("v"),
+                    "current-rssi": latest.get("rssi"),
+                }
+            )
+        return values
+
+    def _included(
+        self,
+        connection: Connection,
+        type_name: str,
+        rows: list[Row[Any]],
+        account_id: int,
+        include: str,
+    ) -> list[Json] | None:
+        if not include:
+            return None
+        resource_type = TYPES[type_name]
+        found: list[Json] = []
+        seen: set[tuple[str, str]] = set()
+        for name in include.split(","):
+            rel = resource_type.rel_index.get(name.strip())
+            if rel is None:
+                raise bad_request(f"{name} is not a relationship of {type_name}")
+            for row in rows:
+                target_type, target_rows = self._related_rows(
+                    connection, type_name, row, rel, account_id
+                )
+                fresh = [
+                    r for r in target_rows if (target_type, self._key(target_type, r)) not in seen
+                ]
+                for r in fresh:
+                    seen.add((target_type, self._key(target_type, r)))
+                found.extend(self._serialise(connection, target_type, fresh, account_id))
+        return found
+
+    def _related_rows(
+        self,
+        connection: Connection,
+        type_name: str,
+        row: Row[Any],
+        rel: Rel,
+        account_id: int,
+        limit: tuple[int, int] | None = None,
+    ) -> tuple[str, list[Row[Any]]]:
+        target = rel.target
+        select = self._select(target, account_id)
+        table = TABLES[target]
+        key = self._key(type_name, row)
+        if rel.name == "current-reading":
+            reading_type = _CURRENT_READING[type_name]
+            column = _READING_PARENT[reading_type][1]
+            select = select.where(table.c[column] == key).limit(1)
+        elif rel.name == "default-structure":
+            select = select.limit(1)
+        elif not rel.many or (rel.column is not None and _own(type_name, rel)):
+            value = row._mapping[rel.column] if rel.column else None
+            if value is None:
+                return target, []
+            select = select.where(_id_column(target) == value)
+        elif rel.column is None:
+            return target, []
+        else:
+            owner_key: Any = key if TYPES[type_name].uuid_ids else int(key)
+            select = select.where(table.c[rel.column] == owner_key)
+        if limit is not None:
+            select = select.limit(limit[0]).offset(limit[1])
+        return target, list(connection.execute(select))
+
+    # ------------------------------------------------------------ reads
+    def root(self) -> Json:
+        """GET /api/: every resource type with its collection link (no token needed)."""
+        return {"links": {n: {"self": f"{wire.API}/{n}", "type": n} for n in TYPES}}
+
+    def collection(self, principal: Principal, type_name: str, query: Query) -> Json:
+        """GET /api/<type>: a page of the account's resources."""
+        resource_type = _type(type_name)
+        self._prepare(principal, resource_type, "GET")
+        with self._engine.connect() as connection:
+            select = self._select(type_name, principal.account_id)
+            total = connection.execute(
+                sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
+            ).scalar_one()
+            rows = list(
+                connection.execute(select.limit(query.size).offset((query.page - 1) * query.size))
+            )
+            data = self._serialise(connection, type_name, rows, principal.account_id)
+            included = self._included(
+                connection, type_name, rows, principal.account_id, query.include
+            )
+        return wire.collection(
+            query.self_link,
+            query.path,
+            data,
+            total=total,
+            size=query.size,
+            page=query.page,
+            include=query.include,
+            included=included,
+        )
+
+    def single(self, principal: Principal, type_name: str, resource_id: str, query: Query) -> Json:
+        """GET /api/<type>/<id>."""
+        resource_type = _type(type_name)
+        self._prepare(principal, resource_type, "GET")
+        with self._engine.connect() as connection:
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            data = self._serialise(connection, type_name, [row], principal.account_id)[0]
+            included = self._included(
+                connection, type_name, [row], principal.account_id, query.include
+            )
+        return wire.single(query.self_link, data, included)
+
+    def me(self, principal: Principal, query: Query) -> Json:
+        """GET /api/me: the token's user."""
+        return self.single(principal, "users", str(principal.account_id), query)
+
+    def related(
+        self, principal: Principal, type_name: str, resource_id: str, name: str, query: Query
+    ) -> Json:
+        """GET /api/<type>/<id>/<rel>: the related resource(s)."""
+        resource_type = _type(type_name)
+        rel = resource_type.rel_index.get(name)
+        if rel is None:
+            raise FlairError(404, f"{type_name} has no relationship {name}")
+        self._prepare(principal, resource_type, "GET")
+        self._prepare(principal, TYPES[rel.target], "GET")
+        with self._engine.connect() as connection:
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            if not rel.many:
+                target, rows = self._related_rows(
+                    connection, type_name, row, rel, principal.account_id
+                )
+                data = self._serialise(connection, target, rows, principal.account_id)
+                return wire.single(query.self_link, data[0] if data else None)
+            target, every = self._related_rows(
+                connection, type_name, row, rel, principal.account_id
+            )
+            start = (query.page - 1) * query.size
+            rows = every[start : start + query.size]
+            data = self._serialise(connection, target, rows, principal.account_id)
+            included = self._included(connection, target, rows, principal.account_id, query.include)
+        return wire.collection(
+            query.self_link,
+            query.path,
+            data,
+            total=len(every),
+            size=query.size,
+            page=query.page,
+            include=query.include,
+            included=included,
+        )
+
+    def relationship(
+        self, principal: Principal, type_name: str, resource_id: str, name: str, self_link: str
+    ) -> Json:
+        """GET /api/<type>/<id>/relationships/<rel>: the link's resource identifiers."""
+        resource_type, rel = self._relationship(type_name, name)
+        self._prepare(principal, resource_type, "GET")
+        with self._engine.connect() as connection:
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            return wire.linkage(
+                self_link, self._linkage(connection, type_name, row, rel, principal.account_id)
+            )
+
+    def _relationship(self, type_name: str, name: str) -> tuple[ResourceType, Rel]:
+        resource_type = _type(type_name)
+        rel = resource_type.rel_index.get(name)
+        if rel is None or not rel.self_link:
+            raise FlairError(404, f"{type_name} has no relationship endpoint {name}")
+        return resource_type, rel
+
+    def _linkage(
+        self, connection: Connection, type_name: str, row: Row[Any], rel: Rel, account_id: int
+    ) -> Any:
+        target, rows = self._related_rows(connection, type_name, row, rel, account_id)
+        identifiers = [{"type": target, "id": self._key(target, r)} for r in rows]
+        if rel.many:
+            return identifiers
+        return identifiers[0] if identifiers else None
+
+    # ------------------------------------------------------------ writes
+    def create(self, principal: Principal, type_name: str, body: Any) -> Json:
+        """POST /api/<type>: a new resource from the document's editable attributes."""
+        resource_type = _type(type_name)
+        self._prepare(principal, resource_type, "POST")
+        if not resource_type.creatable:
+            raise forbidden(f"{type_name} cannot be created through the API.")
+        attributes, relationships = _document(body, type_name, None)
+        changes = _validate(resource_type, attributes, creating=True)
+        links = self._parse_links(resource_type, relationships)
+        missing = [r for r in resource_type.required_on_create if r not in links]
+        if missing:
+            raise invalid(f"A new {type_name} needs the relationship {', '.join(missing)}.")
+        now = self._clocks.now(principal.account_id)
+        with self._engine.begin() as connection:
+            new_id = self._insert(connection, principal.account_id, type_name, changes, now)
+            row = self._row(connection, type_name, principal.account_id, new_id)
+            self._apply_links(connection, principal.account_id, type_name, row, links, now)
+            if type_name == "structures":
+                initialise_state(connection, int(new_id), int(now // 60))
+            row = self._row(connection, type_name, principal.account_id, new_id)
+            data = self._serialise(connection, type_name, [row], principal.account_id)[0]
+        return wire.single(f"{wire.API}/{type_name}/{new_id}", data)
+
+    def _insert(
+        self, connection: Connection, account_id: int, type_name: str, changes: Json, now: float
+    ) -> str:
+        table = TABLES[type_name]
+        stamps = {"account_id": account_id, "created_at": now, "updated_at": now}
+        if type_name == "structures":
+            attributes = {**structure_attributes(changes.get("name", "Home")), **changes}
+            seed = secrets.randbits(48)
+            return str(
+                connection.execute(
+                    sa.insert(table)
+                    .values(
+                        attributes=attributes,
+                        seed=seed,
+                        site=site(Climate(), AirHandler()),
+                        sim_minute=int(now // 60),
+                        state={},
+                        **stamps,
+                    )
+                    .returning(table.c.id)
+                ).scalar_one()
+            )
+        # Every other type needs a structure; it is set from the relationships right after.
+        first = connection.execute(
+            sa.select(schema.structures.c.id)
+            .where(schema.structures.c.account_id == account_id)
+            .order_by(schema.structures.c.id)
+        ).scalar()
+        if first is None:
+            raise invalid("Create a structure first.")
+        stamps["structure_id"] = first
+        if type_name == "rooms":
+            defaults = room_attributes(changes.get("name", "Room"), None, 21.0, True)
+            return str(
+                connection.execute(
+                    sa.insert(table)
+                    .values(
+                        attributes={**defaults, **changes},
+                        envelope=asdict(Envelope(45.0, 35.0)),
+                        **stamps,
+                    )
+                    .returning(table.c.id)
+                ).scalar_one()
+            )
+        if type_name == "zones":
+            return str(
+                connection.execute(
+                    sa.insert(table).values(attributes=changes, **stamps).returning(table.c.id)
+                ).scalar_one()
+            )
+        new_id = str(uuid.uuid4())
+        values: Json = {"id": new_id, **stamps}
+        if type_name == "vents":
+            percent = changes.pop("percent-open", 100)
+            values.update(
+                attributes={**vent_attributes(changes.get("name", "Vent")), **changes},
+                percent_open=percent,
+                percent_open_reason="Manual by User",
+                moved_at=now,
+            )
+        elif type_name == "pucks":
+            defaults = puck_attributes(changes.get("name", "Puck"), new_id[:4], False)
+            values["attributes"] = {**defaults, **changes}
+        else:
+            values["attributes"] = {"power": "Off", **changes}
+        connection.execute(sa.insert(table).values(**values))
+        return new_id
+
+    def update(self, principal: Principal, type_name: str, resource_id: str, body: Any) -> Json:
+        """PATCH (or PUT) /api/<type>/<id>: change editable attributes and links; 200 with the
+        whole resource."""
+        resource_type = _type(type_name)
+        self._prepare(principal, resource_type, "PATCH")
+        attributes, relationships = _document(body, type_name, resource_id)
+        if type_name == "vents":
+            attributes = _vent_state_alias(attributes)
+        changes = _validate(resource_type, attributes, creating=False)
+        links = self._parse_links(resource_type, relationships)
+        now = self._clocks.now(principal.account_id)
+        with self._engine.begin() as connection:
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            self._apply(connection, principal, type_name, row, changes, now)
+            self._apply_links(connection, principal.account_id, type_name, row, links, now)
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            data = self._serialise(connection, type_name, [row], principal.account_id)[0]
+        return wire.single(f"{wire.API}/{type_name}/{resource_id}", data)
+
+    def _apply(
+        self,
+        connection: Connection,
+        principal: Principal,
+        type_name: str,
+        row: Row[Any],
+        changes: Json,
+        now: float,
+    ) -> None:
+        table = TABLES[type_name]
+        values: Json = {"updated_at": now}
+        if type_name == "vents" and "percent-open" in changes:
+            values.update(
+                percent_open=changes.pop("percent-open"),
+                percent_open_reason="Manual by User",
+                moved_at=now,
+            )
+        if type_name == "rooms" and "set-point-c" in changes:
+            user = connection.execute(
+                sa.select(schema.users.c.attributes).where(
+                    schema.users.c.account_id == principal.account_id
+                )
+            ).scalar()
+            name = (user or {}).get("name") or "user"
+            changes = {**changes, "set-point-manual": True, "hold-reason": f"Set by {name}"}
+        values["attributes"] = {**row.attributes, **changes}
+        connection.execute(
+            sa.update(table)
+            .where(_id_column(type_name) == row._mapping[_id_column(type_name).name])
+            .values(**values)
+        )
+
+    def delete(self, principal: Principal, type_name: str, resource_id: str) -> None:
+        """DELETE /api/<type>/<id>: 204; what was in it loses its link (or goes with it)."""
+        resource_type = _type(type_name)
+        self._prepare(principal, resource_type, "DELETE")
+        if not resource_type.deletable:
+            raise forbidden(f"{type_name} cannot be deleted through the API.")
+        with self._engine.begin() as connection:
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            connection.execute(sa.delete(TABLES[type_name]).where(TABLES[type_name].c.id == row.id))
+        if type_name == "structures":
+            self.simulator.forget(int(row.id))
+
+    # ------------------------------------------------------------ links
+    def _parse_links(self, resource_type: ResourceType, relationships: Json) -> dict[str, Any]:
+        links: dict[str, Any] = {}
+        for name, value in relationships.items():
+            rel = resource_type.rel_index.get(name)
+            if rel is None:
+                raise invalid(f"{name} is not a relationship of {resource_type.name}")
+            if not rel.editable:
+                raise invalid(f"The relationship {name} of {resource_type.name} is not editable.")
+            data = value["data"] if isinstance(value, dict) and "data" in value else value
+            links[name] = _identifiers(rel, data)
+        return links
+
+    def _apply_links(
+        self,
+        connection: Connection,
+        account_id: int,
+        type_name: str,
+        row: Row[Any],
+        links: dict[str, Any],
+        now: float,
+    ) -> None:
+        resource_type = TYPES[type_name]
+        for name, ids in links.items():
+            rel = resource_type.rel_index[name]
+            self._set_link(connection, account_id, type_name, row, rel, ids, "PATCH", now)
+
+    def _set_link(
+        self,
+        connection: Connection,
+        account_id: int,
+        type_name: str,
+        row: Row[Any],
+        rel: Rel,
+        ids: Any,
+        method: str,
+        now: float,
+    ) -> None:
+        key = self._key(type_name, row)
+        if not rel.many:
+            assert rel.column is not None
+            target_row = None
+            if ids is not None:
+                target_row = self._row(connection, rel.target, account_id, ids)
+            elif not TABLES[type_name].c[rel.column].nullable:
+                raise invalid(f"{rel.name} of {type_name} cannot be empty.")
+            self._link(connection, type_name, key, rel.column, target_row, now)
+            return
+        assert rel.column is not None
+        table = TABLES[rel.target]
+        owner: Any = key if TYPES[type_name].uuid_ids else int(key)
+        wanted = [self._row(connection, rel.target, account_id, i) for i in ids]
+        current = [
+            str(r.id)
+            for r in connection.execute(sa.select(table.c.id).where(table.c[rel.column] == owner))
+        ]
+        if method in ("PATCH", "DELETE"):
+            dropping = (
+                [i for i in current if i not in {str(w.id) for w in wanted}]
+                if method == "PATCH"
+                else [str(w.id) for w in wanted if str(w.id) in current]
+            )
+            if dropping and not table.c[rel.column].nullable:
+                raise invalid(f"{rel.target} must keep their {_singular(rel.column)}.")
+            for dropped in dropping:
+                self._link(connection, rel.target, dropped, rel.column, None, now)
+        if method in ("PATCH", "POST"):
+            for target_row in wanted:
+                self._link(connection, rel.target, str(target_row.id), rel.column, row, now)
+
+    def _link(
+        self,
+        connection: Connection,
+        type_name: str,
+        key: str,
+        column: str,
+        target: Row[Any] | None,
+        now: float,
+    ) -> None:
+        """Point `column` of one row at `target`; devices keep their room and structure
+        consistent (a room's devices follow it into another structure)."""
+        table = TABLES[type_name]
+        row_key: Any = key if TYPES[type_name].uuid_ids else int(key)
+        values: Json = {column: None if target is None else target.id, "updated_at": now}
+        if column == "room_id" and target is not None:
+            values["structure_id"] = target.structure_id
+        if column == "structure_id" and "room_id" in table.c:
+            values["room_id"] = None
+        connection.execute(sa.update(table).where(table.c.id == row_key).values(**values))
+        if type_name == "rooms" and column == "structure_id" and target is not None:
+            for device in (schema.vents, schema.pucks, schema.hvac_units, schema.bridges):
+                connection.execute(
+                    sa.update(device)
+                    .where(device.c.room_id == row_key)
+                    .values(structure_id=target.id)
+                )
+
+    def change_relationship(
+        self,
+        principal: Principal,
+        method: str,
+        type_name: str,
+        resource_id: str,
+        name: str,
+        body: Any,
+        self_link: str,
+    ) -> Json:
+        """POST, PATCH or DELETE /api/<type>/<id>/relationships/<rel>: add, replace or remove
+        linked resources; answers with the link's identifiers after the change."""
+        resource_type, rel = self._relationship(type_name, name)
+        self._prepare(principal, resource_type, method)
+        if not rel.editable:
+            raise forbidden(f"The relationship {name} of {type_name} is not editable.")
+        if not rel.many and method != "PATCH":
+            raise forbidden(f"{name} is a to-one relationship: replace it with PATCH.")
+        if not isinstance(body, dict) or "data" not in body:
+            raise bad_request("The body must be a JSON:API document with data.")
+        ids = _identifiers(rel, body["data"])
+        now = self._clocks.now(principal.account_id)
+        with self._engine.begin() as connection:
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            self._set_link(connection, principal.account_id, type_name, row, rel, ids, method, now)
+            row = self._row(connection, type_name, principal.account_id, resource_id)
+            data = self._linkage(connection, type_name, row, rel, principal.account_id)
+        return wire.linkage(self_link, data)
+
+
+def _own(type_name: str, rel: Rel) -> bool:
+    """A to-many link kept in this type's own column (a room's zone) rather than the target's."""
+    return rel.column is not None and rel.column not in TABLES[rel.target].c
+
+
+def _singular(column: str) -> str:
+    return column.removesuffix("_id")
+
+
+def _identifiers(rel: Rel, data: Any) -> Any:
+    """Resource ids from linkage data; types must match the relationship's target."""
+
+    def one(item: Any) -> str:
+        if not isinstance(item, dict) or "id" not in item:
+            raise bad_request(f"{rel.name}: each resource identifier needs a type and an id.")
+        if item.get("type", rel.target) != rel.target:
+            raise conflict(f"{rel.name} links to {rel.target}, not {item.get('type')}.")
+        return str(item["id"])
+
+    if rel.many:
+        if not isinstance(data, list):
+            raise bad_request(f"{rel.name} is a to-many relationship: data must be a list.")
+        return [one(i) for i in data]
+    if data is None:
+        return None
+    return one(data)
+
+
+def _document(body: Any, type_name: str, resource_id: str | None) -> tuple[Json, Json]:
+    """The attributes and relationships of a write; type and id must match the endpoint."""
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise bad_request("The body must be a JSON:API document with a data object.")
+    data = body["data"]
+    if "type" in data and data["type"] != type_name:
+        raise conflict(f"The document's type {data['type']} does not match {type_name}.")
+    if resource_id is not None and "id" in data and str(data["id"]) != resource_id:
+        raise conflict(f"The document's id {data['id']} does not match {resource_id}.")
+    attributes = data.get("attributes") or {}
+    relationships = data.get("relationships") or {}
+    if not isinstance(attributes, dict) or not isinstance(relationships, dict):
+        raise bad_request("attributes and relationships must be objects.")
+    return attributes, relationships
+
+
+def _vent_state_alias(attributes: Json) -> Json:
+    """The document's `current-vent-state.precent-open` is accepted as `percent-open`."""
+    state = attributes.get("current-vent-state")
+    if state is None:
+        return attributes
+    if not isinstance(state, dict):
+        raise invalid("current-vent-state must be an object.")
+    result = {k: v for k, v in attributes.items() if k != "current-vent-state"}
+    for key, value in state.items():
+        if key in ("precent-open", "percent-open"):
+            result["percent-open"] = value
+        else:
+            raise invalid(f"current-vent-state.{key} is not editable.")
+    return result
+
+
+def _validate(resource_type: ResourceType, attributes: Json, *, creating: bool) -> Json:
+    """Check each written attribute against the type's table: 422 names the first offender."""
+    changes: Json = {}
+    for name, value in attributes.items():
+        attr = resource_type.attr_index.get(name)
+        if attr is None:
+            raise invalid(f"{name} is not an attribute of {resource_type.name}.")
+        if not attr.editable:
+            raise invalid(f"{name} is not editable.")
+        changes[name] = _checked(attr, value)
+    return changes
+
+
+def _checked(attr: Attr, value: Any) -> Any:
+    if value is None:
+        if not attr.nullable:
+            raise invalid(f"{attr.name} may not be null.")
+        return None
+    kinds: dict[str, tuple[type, ...]] = {
+        "string": (str,),
+        "integer": (int,),
+        "number": (int, float),
+        "boolean": (bool,),
+    }
+    allowed = kinds.get(attr.kind)
+    if allowed is not None and (
+        not isinstance(value, allowed) or (attr.kind != "boolean" and isinstance(value, bool))
+    ):
+        raise invalid(f"{attr.name} must be a {attr.kind}.")
+    if attr.choices and value not in attr.choices:
+        raise invalid(f"{attr.name} must be one of {', '.join(map(str, attr.choices))}.")
+    if attr.low is not None and value < attr.low:
+        raise invalid(f"{attr.name} must be at least {attr.low:g}.")
+    if attr.high is not None and value > attr.high:
+        raise invalid(f"{attr.name} must be at most {attr.high:g}.")
+    if attr.kind == "string" and len(value) > 200:
+        raise invalid(f"{attr.name} may have at most 200 characters.")
+    return value

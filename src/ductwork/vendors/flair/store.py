@@ -1,0 +1,177 @@
+"""Loading homes from the database and catching their twins up to the account's clock."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ductwork.core.physics.house import AirHandler, Envelope
+from ductwork.core.physics.weather import Climate
+from ductwork.vendors.flair import schema
+from ductwork.vendors.flair.twin import (
+    DeviceSpec,
+    Home,
+    HomeTwin,
+    RoomSpec,
+    Samples,
+    SplitSpec,
+    VentPosition,
+)
+
+CHUNK_MINUTES = 720
+Progress = Callable[[int], None]
+DEFAULT_SET_POINT_C = 21.0
+
+
+def load_home(
+    connection: Connection, structure_id: int
+) -> tuple[Home, int, dict[str, Any], dict[str, VentPosition]]:
+    """The structure as the twin needs it, its last simulated minute, state and vent positions."""
+    row = connection.execute(
+        sa.select(schema.structures).where(schema.structures.c.id == structure_id)
+    ).one()
+    attrs = row.attributes
+    rooms = tuple(
+        RoomSpec(
+            id=r.id,
+            envelope=Envelope(**r.envelope),
+            active=bool(r.attributes.get("active", True)),
+            set_point_c=float(r.attributes.get("set-point-c") or DEFAULT_SET_POINT_C),
+        )
+        for r in connection.execute(
+            sa.select(schema.rooms)
+            .where(schema.rooms.c.structure_id == structure_id)
+            .order_by(schema.rooms.c.id)
+        )
+    )
+
+    def devices(table: sa.Table) -> list[Any]:
+        return list(
+            connection.execute(
+                sa.select(table).where(table.c.structure_id == structure_id).order_by(table.c.id)
+            )
+        )
+
+    vent_rows = devices(schema.vents)
+    splits = tuple(
+        SplitSpec(
+            room_id=u.room_id,
+            power=u.attributes.get("power") == "On",
+            mode=str(u.attributes.get("mode") or "").lower(),
+            target_c=float(u.attributes.get("temperature") or DEFAULT_SET_POINT_C),
+        )
+        for u in devices(schema.hvac_units)
+    )
+    home = Home(
+        structure_id=row.id,
+        seed=int(row.seed),
+        climate=Climate(**row.site["climate"]),
+        handler=AirHandler(**row.site["air_handler"]),
+        mode=str(attrs.get("mode", "auto")),
+        heat_cool_mode=str(attrs.get("structure-heat-cool-mode", "auto")),
+        set_point_c=float(attrs.get("set-point-temperature-c") or DEFAULT_SET_POINT_C),
+        rooms=rooms,
+        vents=tuple(DeviceSpec(v.id, v.room_id, v.created_at) for v in vent_rows),
+        pucks=tuple(
+            DeviceSpec(p.id, p.room_id, p.created_at, bool(p.attributes.get("is-gateway")))
+            for p in devices(schema.pucks)
+        ),
+        splits=splits,
+    )
+    positions = {
+        v.id: VentPosition(v.percent_open, v.percent_open_reason, v.moved_at) for v in vent_rows
+    }
+    return home, int(row.sim_minute), dict(row.state), positions
+
+
+def site(climate: Climate, handler: AirHandler) -> dict[str, Any]:
+    """The stored form of a structure's climate and air handler."""
+    return {"climate": asdict(climate), "air_handler": asdict(handler)}
+
+
+def write_samples(connection: Connection, samples: Samples) -> None:
+    """Append readings to the history tables."""
+    if samples.pucks:
+        connection.execute(sa.insert(schema.puck_readings), [asdict(s) for s in samples.pucks])
+    if samples.vents:
+        connection.execute(sa.insert(schema.vent_readings), [asdict(s) for s in samples.vents])
+
+
+class HomeSimulator:
+    """Steps home twins forward to 'now', writing one-minute readings, once per minute.
+
+    Each chunk commits only if no other process advanced the structure meanwhile (a
+    compare-and-set on `sim_minute`); a vent the twin moves is written only if no user moved
+    it since the chunk began (a compare-and-set on `moved_at`).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._locks: dict[int, threading.Lock] = {}
+        self._known: dict[int, int] = {}
+        self._guard = threading.Lock()
+
+    def _lock(self, structure_id: int) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(structure_id, threading.Lock())
+
+    def catch_up(self, structure_id: int, minute: int, progress: Progress | None = None) -> int:
+        """Simulate every minute after the structure's last one up to `minute`."""
+        if self._known.get(structure_id, -1) >= minute:
+            return self._known[structure_id]
+        with self._lock(structure_id):
+            while True:
+                with self._engine.begin() as connection:
+                    home, done, state, vents = load_home(connection, structure_id)
+                    if done >= minute:
+                        self._known[structure_id] = done
+                        return done
+                    end = min(minute, done + CHUNK_MINUTES)
+                    claimed = connection.execute(
+                        sa.update(schema.structures)
+                        .where(
+                            schema.structures.c.id == structure_id,
+                            schema.structures.c.sim_minute == done,
+                        )
+                        .values(sim_minute=end)
+                    ).rowcount
+                    if claimed != 1:
+                        continue
+                    loaded = {k: v.moved_at for k, v in vents.items()}
+                    twin = HomeTwin(home, state, vents)
+                    samples = Samples()
+                    for m in range(done + 1, end + 1):
+                        twin.step(m, samples)
+                    write_samples(connection, samples)
+                    for vent_id, position in vents.items():
+                        if position.moved:
+                            connection.execute(
+                                sa.update(schema.vents)
+                                .where(
+                                    schema.vents.c.id == vent_id,
+                                    schema.vents.c.moved_at == loaded[vent_id],
+                                )
+                                .values(
+                                    percent_open=position.percent_open,
+                                    percent_open_reason=position.reason,
+                                    moved_at=position.moved_at,
+                                    updated_at=position.moved_at,
+                                )
+                            )
+                    connection.execute(
+                        sa.update(schema.structures)
+                        .where(schema.structures.c.id == structure_id)
+                        .values(state=twin.state)
+                    )
+                self._known[structure_id] = end
+                if progress is not None:
+                    progress(end - done)
+
+    def forget(self, structure_id: int) -> None:
+        """Drop what this process knows of a structure (after it was deleted or rewritten)."""
+        self._known.pop(structure_id, None)

@@ -1,0 +1,442 @@
+"""The Flair home twin: a central air handler, its vents, the rooms' air, pucks and balancing.
+
+One call of `HomeTwin.step` is one minute. Flair room balancing (structure mode "auto"):
+every five minutes each vent of an active room opens when its room needs the air the system
+is delivering and closes when the room is past its set point by more than the 1 °F band;
+a vent moves no sooner than 15 minutes after its last move; at least 30 % of the vent area
+stays open against back pressure. In "manual" only users move vents. Noise comes from
+`ductwork.core.noise`, keyed by the structure seed and each device's UUID, so a history is
+the same however it is stepped.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ductwork.core.noise import unit
+from ductwork.core.physics import air as psy
+from ductwork.core.physics.house import (
+    AirHandler,
+    Envelope,
+    ZoneAir,
+    heat_pump_w,
+    register_flows,
+    step_zone,
+)
+from ductwork.core.physics.weather import YEAR, Climate, Weather, weather_at
+from ductwork.vendors.flair.models import (
+    BALANCE_EVERY_MINUTES,
+    BAND_C,
+    MIN_OPEN_FRACTION,
+    MODE_SWITCH_HYSTERESIS_C,
+    VENT_LOCK_SECONDS,
+)
+
+READING_NAMESPACE = uuid.UUID("6b1c4c52-3f7e-4f0e-9a55-0f1a1c2e0b7d")
+MOTOR_MS_PER_PERCENT = 16.4  # a full stroke takes about 1.64 s (recorded motor-run-time 1641)
+MANUAL = "Manual by User"
+
+
+def channel(device_id: str) -> int:
+    """A stable noise channel from a device's UUID (never from a database row id)."""
+    return int(uuid.UUID(device_id).hex[:12], 16)
+
+
+def reading_id(device_id: str, minute: int) -> str:
+    """The UUID of a device's reading in a given minute (the same in every replay)."""
+    return str(uuid.uuid5(READING_NAMESPACE, f"{device_id}/{minute}"))
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSpec:
+    """A room as the twin sees it."""
+
+    id: int
+    envelope: Envelope
+    active: bool
+    set_point_c: float
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSpec:
+    """A vent or puck: its UUID, room and installation time (for battery drain)."""
+
+    id: str
+    room_id: int | None
+    installed_at: float
+    gateway: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SplitSpec:
+    """A ductless mini-split (hvac-unit) as its user set it."""
+
+    room_id: int | None
+    power: bool
+    mode: str  # "heat", "cool" or anything else (no heat)
+    target_c: float
+    capacity_w: float = 2500.0
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    """A structure: its settings and what is installed in it."""
+
+    structure_id: int
+    seed: int
+    climate: Climate
+    handler: AirHandler
+    mode: str  # "auto" or "manual"
+    heat_cool_mode: str  # "float", "heat", "cool" or "auto"
+    set_point_c: float
+    rooms: tuple[RoomSpec, ...]
+    vents: tuple[DeviceSpec, ...]
+    pucks: tuple[DeviceSpec, ...]
+    splits: tuple[SplitSpec, ...] = ()
+
+
+@dataclass(slots=True)
+class VentPosition:
+    """A vent's position, why it is there and when it last moved (virtual epoch seconds)."""
+
+    percent_open: int
+    reason: str
+    moved_at: float
+    moved: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PuckSample:
+    """One minute of a puck."""
+
+    id: str
+    puck_id: str
+    at: int
+    room_temperature_c: float
+    humidity: int
+    room_pressure: float
+    light: int
+    system_voltage: float
+    rssi: int
+    is_gateway: bool
+    desired_temperature_c: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class VentSample:
+    """One minute of a vent."""
+
+    id: str
+    vent_id: str
+    at: int
+    duct_temperature_c: float
+    duct_pressure: float
+    percent_open: int
+    system_voltage: float
+    rssi: int
+    motor_run_time: int
+
+
+@dataclass(slots=True)
+class Samples:
+    """What a run of steps recorded."""
+
+    pucks: list[PuckSample] = field(default_factory=list)
+    vents: list[VentSample] = field(default_factory=list)
+
+
+def _battery(full: float, per_year: float, installed_at: float, t: float) -> float:
+    return max(2.6, full - per_year * max(0.0, t - installed_at) / YEAR)
+
+
+def _rssi(seed: int, ch: int, minute: int) -> int:
+    base = -60.0 - 15.0 * abs(unit(seed, ch, 0))
+    return max(-90, min(-45, round(base + 3.0 * unit(seed, ch + 1, minute))))
+
+
+class HomeTwin:
+    """Controller plus physics for one structure; `state` is plain JSON so it can be stored."""
+
+    def __init__(self, home: Home, state: dict[str, Any], vents: dict[str, VentPosition]) -> None:
+        self.home = home
+        self.state = state
+        self.vents = vents
+        self._rooms = {r.id: r for r in home.rooms}
+
+    @staticmethod
+    def initial_state(home: Home, minute: int, start_c: float) -> dict[str, Any]:
+        """Rooms at `start_c` with indoor humidity near 45 %, the HVAC idle."""
+        rooms = {
+            str(r.id): {"t": start_c, "w": psy.humidity_ratio(start_c, 0.45)} for r in home.rooms
+        }
+        return {
+            "rooms": rooms,
+            "hvac": {"mode": "heat", "running": False},
+            "ducts": {},
+            "motor": {},
+            "pucks": {},
+            "vent_readings": {},
+            "static_pa": 0.0,
+        }
+
+    # ----------------------------------------------------------------- stepping
+    def step(self, minute: int, samples: Samples) -> None:
+        """Advance one minute, ending at `minute`, and record that minute's readings."""
+        t = float(minute * 60)
+        weather = weather_at(self.home.climate, self.home.seed, t)
+        measured = self._measured_rooms(minute)
+        mode = self._heat_cool_mode(minute, measured)
+        running = self._thermostat(mode, measured)
+        balancing = self.home.mode == "auto" and mode in ("heat", "cool")
+        if balancing and minute % BALANCE_EVERY_MINUTES == 0:
+            self._balance(t, mode, measured)
+        self._physics(mode if running else "off", weather)
+        self.record(minute, weather, samples)
+
+    def _measured_rooms(self, minute: int) -> dict[int, float]:
+        """Room temperatures as Flair knows them: the mean of each room's pucks' last readings."""
+        readings: dict[int, list[float]] = {}
+        for puck in self.home.pucks:
+            last = self.state["pucks"].get(puck.id)
+            if puck.room_id is not None and last is not None:
+                readings.setdefault(puck.room_id, []).append(float(last["t"]))
+        return {room: sum(v) / len(v) for room, v in readings.items()}
+
+    def _heat_cool_mode(self, minute: int, measured: dict[int, float]) -> str:
+        hvac = self.state["hvac"]
+        wanted = self.home.heat_cool_mode
+        if wanted != "auto":
+            hvac["mode"] = wanted
+            return wanted
+        active = [r for r in self.home.rooms if r.active and r.id in measured]
+        if active and minute % BALANCE_EVERY_MINUTES == 0:
+            delta = sum(measured[r.id] - r.set_point_c for r in active) / len(active)
+            if hvac["mode"] != "cool" and delta > MODE_SWITCH_HYSTERESIS_C:
+                hvac["mode"] = "cool"
+            elif hvac["mode"] != "heat" and delta < -MODE_SWITCH_HYSTERESIS_C:
+                hvac["mode"] = "heat"
+        if hvac["mode"] not in ("heat", "cool"):
+            hvac["mode"] = "heat"
+        return str(hvac["mode"])
+
+    def _errors(self, mode: str, measured: dict[int, float]) -> dict[int, float]:
+        """Per active measured room: how far it is past its set point in the mode's direction
+        (positive: it wants the air being delivered)."""
+        sign = 1.0 if mode == "heat" else -1.0
+        return {
+            r.id: sign * (r.set_point_c - measured[r.id])
+            for r in self.home.rooms
+            if r.active and r.id in measured
+        }
+
+    def _thermostat(self, mode: str, measured: dict[int, float]) -> bool:
+        hvac = self.state["hvac"]
+        if mode not in ("heat", "cool"):
+            hvac["running"] = False
+            return False
+        if self.home.mode == "manual":
+            values = list(measured.values())
+            need = (
+                (self.home.set_point_c - sum(values) / len(values)) * (1 if mode == "heat" else -1)
+                if values
+                else 0.0
+            )
+            start, keep = need > BAND_C, need > -BAND_C
+        else:
+            wants = self._errors(mode, measured).values()
+            start = any(w > BAND_C for w in wants)
+            keep = any(w > 0.0 for w in wants)
+        hvac["running"] = start or (bool(hvac["running"]) and keep)
+        return bool(hvac["running"])
+
+    def _move(self, vent_id: str, percent: int, reason: str, t: float) -> None:
+        position = self.vents[vent_id]
+        if position.percent_open == percent:
+            position.reason = reason
+            return
+        self.state["motor"][vent_id] = round(
+            abs(position.percent_open - percent) * MOTOR_MS_PER_PERCENT
+        )
+        position.percent_open, position.reason, position.moved_at = percent, reason, t
+        position.moved = True
+
+    def _balance(self, t: float, mode: str, measured: dict[int, float]) -> None:
+        errors = self._errors(mode, measured)
+        verb = "heating" if mode == "heat" else "cooling"
+        unlocked = [
+            v
+            for v in self.home.vents
+            if v.id in self.vents and t - self.vents[v.id].moved_at >= VENT_LOCK_SECONDS
+        ]
+        for vent in unlocked:
+            room = self._rooms.get(vent.room_id) if vent.room_id is not None else None
+            if room is None:
+                continue
+            if not room.active:
+                self._move(vent.id, 0, "Room is inactive.", t)
+                continue
+            error = errors.get(room.id)
+            if error is None:
+                continue
+            if error > BAND_C:
+                self._move(vent.id, 100, f"This room requires {verb}.", t)
+            elif error < -BAND_C:
+                point = room.set_point_c * 9 / 5 + 32
+                edge = "below" if mode == "heat" else "above"
+                self._move(
+                    vent.id,
+                    0,
+                    f"This room does not require {verb}. Vent will open "
+                    f"when the room is {edge} {point:.1f}F.",
+                    t,
+                )
+        total = len(self.vents)
+        if not total:
+            return
+        open_area = sum(p.percent_open for p in self.vents.values()) / 100.0
+        # Back pressure: reopen the vents of the rooms closest to needing air first.
+        candidates = sorted(
+            (v for v in unlocked if self.vents[v.id].percent_open < 100),
+            key=lambda v: -errors.get(v.room_id, -99.0) if v.room_id is not None else 99.0,
+        )
+        for vent in candidates:
+            if open_area >= MIN_OPEN_FRACTION * total:
+                break
+            open_area += (100 - self.vents[vent.id].percent_open) / 100.0
+            self._move(
+                vent.id, 100, "Opened to keep the HVAC system within its back-pressure limit.", t
+            )
+
+    def _physics(self, mode: str, weather: Weather) -> None:
+        home = self.home
+        supply: dict[int, float] = {}
+        ducts = self.state["ducts"]
+        if mode in ("heat", "cool"):
+            ids = [v.id for v in home.vents if v.id in self.vents]
+            flows, static = register_flows(
+                home.handler, [self.vents[i].percent_open / 100.0 for i in ids]
+            )
+            by_id = dict(zip(ids, flows, strict=True))
+            for vent in home.vents:
+                if vent.room_id is not None and vent.id in by_id:
+                    supply[vent.room_id] = supply.get(vent.room_id, 0.0) + by_id[vent.id]
+            supply_c = home.handler.supply_c(mode)
+            self.state["static_pa"] = static
+        else:
+            supply_c = 20.0
+            self.state["static_pa"] = 0.0
+        extra: dict[int, float] = {}
+        for split in home.splits:
+            if split.power and split.room_id is not None and split.room_id in self._rooms:
+                values = self.state["rooms"][str(split.room_id)]
+                extra[split.room_id] = extra.get(split.room_id, 0.0) + heat_pump_w(
+                    split.capacity_w, split.mode, float(values["t"]), split.target_c
+                )
+        temperatures = {
+            r.id: float(self.state["rooms"].get(str(r.id), {}).get("t", 21.0)) for r in home.rooms
+        }
+        for room in home.rooms:
+            others = [t for i, t in temperatures.items() if i != room.id]
+            interior_c = sum(others) / len(others) if others else None
+            values = self.state["rooms"].setdefault(
+                str(room.id), {"t": 21.0, "w": psy.humidity_ratio(21.0, 0.45)}
+            )
+            zone = ZoneAir(float(values["t"]), float(values["w"]))
+            step_zone(
+                zone,
+                room.envelope,
+                weather,
+                60.0,
+                supply.get(room.id, 0.0),
+                supply_c,
+                extra.get(room.id, 0.0),
+                interior_c,
+            )
+            values.update(t=zone.temperature_c, w=zone.humidity_ratio)
+        for vent in home.vents:
+            room_t = (
+                float(self.state["rooms"][str(vent.room_id)]["t"])
+                if vent.room_id is not None and str(vent.room_id) in self.state["rooms"]
+                else 20.0
+            )
+            position = self.vents.get(vent.id)
+            blowing = mode in ("heat", "cool") and position is not None and position.percent_open
+            target, tau = (supply_c, 2.0) if blowing else (room_t, 10.0)
+            previous = float(ducts.get(vent.id, room_t))
+            ducts[vent.id] = target + (previous - target) * pow(2.718281828, -1.0 / tau)
+
+    def record(self, minute: int, weather: Weather, samples: Samples) -> None:
+        """Take every puck's and vent's reading for `minute`."""
+        seed, t = self.home.seed, float(minute * 60)
+        atmosphere_kpa = weather.pressure_hpa / 10.0
+        for puck in self.home.pucks:
+            ch = channel(puck.id)
+            values = (
+                self.state["rooms"].get(str(puck.room_id)) if puck.room_id is not None else None
+            )
+            temperature = float(values["t"]) if values else 20.0
+            w = float(values["w"]) if values else psy.humidity_ratio(20.0, 0.45)
+            measured_t = round(temperature + 0.08 * unit(seed, ch + 2, minute), 2)
+            humidity = round(
+                100.0 * psy.relative_humidity(temperature, w) + 0.8 * unit(seed, ch + 3, minute)
+            )
+            room = self._rooms.get(puck.room_id) if puck.room_id is not None else None
+            sample = PuckSample(
+                id=reading_id(puck.id, minute),
+                puck_id=puck.id,
+                at=minute * 60,
+                room_temperature_c=measured_t,
+                humidity=max(0, min(100, humidity)),
+                room_pressure=round(atmosphere_kpa + 0.002 * unit(seed, ch + 4, minute), 5),
+                light=max(
+                    0,
+                    round(
+                        weather.light_lux / 110_000.0 * 600.0
+                        + 5.0
+                        + 3.0 * unit(seed, ch + 5, minute)
+                    ),
+                ),
+                system_voltage=round(_battery(3.45, 0.25, puck.installed_at, t), 2),
+                rssi=_rssi(seed, ch, minute),
+                is_gateway=puck.gateway,
+                desired_temperature_c=room.set_point_c if room is not None else None,
+            )
+            samples.pucks.append(sample)
+            self.state["pucks"][puck.id] = {
+                "t": sample.room_temperature_c,
+                "h": sample.humidity,
+                "v": sample.system_voltage,
+                "rssi": sample.rssi,
+            }
+        room_pucks: dict[str, list[str]] = {}
+        for puck in self.home.pucks:
+            if puck.room_id is not None:
+                room_pucks.setdefault(str(puck.room_id), []).append(puck.id)
+        self.state["room_pucks"] = room_pucks
+        static_kpa = float(self.state["static_pa"]) / 1000.0
+        for vent in self.home.vents:
+            ch = channel(vent.id)
+            position = self.vents.get(vent.id)
+            percent = position.percent_open if position is not None else 0
+            vent_sample = VentSample(
+                id=reading_id(vent.id, minute),
+                vent_id=vent.id,
+                at=minute * 60,
+                duct_temperature_c=round(
+                    float(self.state["ducts"].get(vent.id, 20.0))
+                    + 0.05 * unit(seed, ch + 2, minute),
+                    2,
+                ),
+                duct_pressure=round(atmosphere_kpa + (static_kpa if percent else 0.0), 4),
+                percent_open=percent,
+                system_voltage=round(_battery(3.3, 0.4, vent.installed_at, t), 2),
+                rssi=_rssi(seed, ch, minute),
+                motor_run_time=int(self.state["motor"].get(vent.id, 0)),
+            )
+            samples.vents.append(vent_sample)
+            self.state["vent_readings"][vent.id] = {
+                "v": vent_sample.system_voltage,
+                "rssi": vent_sample.rssi,
+            }
