@@ -29,9 +29,14 @@ def render(runtime: Runtime, base_url: str) -> str:
     """The whole page as HTML (every value escaped)."""
     e = html.escape
     apis = [
-        ["Phason API v1.0.3 (API keys)", f"<code>{e(base_url)}/phason/v1.0.3</code>",
-         '<a href="/phason/v1.0.3/docs">docs</a> · '
-         '<a href="/phason/v1.0.3/openapi.json">openapi.json</a>'],
+        [name, f"<code>{e(base_url)}{prefix}</code>",
+         f'<a href="{prefix}/docs">docs</a> · <a href="{prefix}/openapi.json">openapi.json</a>'
+         if docs else f'<a href="{prefix}/openapi.json">openapi.json</a>']
+        for name, prefix, docs in (
+            ("Phason API v1.0.3 (API keys)", "/phason/v1.0.3", True),
+            ("Phason AutoFlex Connect v1.0.2 (OAuth2)", "/phason", True),
+            ("Flair (OAuth2, JSON:API)", "/flair", False),
+        )
     ]  # fmt: skip
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ductwork</title>"
@@ -52,8 +57,25 @@ def render(runtime: Runtime, base_url: str) -> str:
                 [
                     ["Account email", f"<code>{e(creds['email'])}</code>"],
                     ["Password", f"<code>{e(creds['password'])}</code>"],
-                    ["Phasonkey", f"<code>{e(phason['api_key'])}</code>"],
+                    ["Phasonkey (v1.0.3)", f"<code>{e(phason['api_key'])}</code>"],
                     ["Phason devices", e(", ".join(phason["device_ids"]))],
+                    [
+                        "Phason OAuth client (v1.0.2)",
+                        f"<code>{e(phason['client_id'])}</code> / "
+                        f"<code>{e(phason['client_secret'])}</code>, redirect "
+                        f"<code>{e(phason['redirect_uri'])}</code>",
+                    ],
+                    *(
+                        [
+                            [
+                                "Flair application",
+                                f"<code>{e(creds['flair']['client_id'])}</code> / "
+                                f"<code>{e(creds['flair']['client_secret'])}</code>",
+                            ]
+                        ]
+                        if "flair" in creds
+                        else []
+                    ),
                 ]
             )
             + "</table>"

@@ -80,7 +80,7 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
         "shell": asdict(Shell(volume_m3=1440.0, ua_w_k=900.0, leak_area_m2=0.12)),
         "species": "swine", "head_count": 600, "start_weight_kg": 25.0, "daily_gain_kg": 0.85,
         "placed_on": (today - dt.timedelta(days=55)).isoformat(),
-        "width_m": 12.0, "height_m": 3.0, "fixed_inlet_m2": 1.5,
+        "width_m": 12.0, "height_m": 3.0, "fixed_inlet_m2": 0.3,
     })  # fmt: skip
     nursery = room(2, "Nursery Room", {
         "shell": asdict(Shell(volume_m3=560.0, ua_w_k=450.0, leak_area_m2=0.05)),
