@@ -544,3 +544,23 @@ def test_openapi_document(client: httpx.Client) -> None:
     assert document["info"]["version"] == "1.0.2"
     assert "/devices/{deviceId}/misting_groups/settings" in document["paths"]
     assert client.get(f"{BASE}/docs").status_code == 200
+
+
+def test_vendor_host_serves_the_real_paths(client: httpx.Client, world: World) -> None:
+    """Host: api.phason.ca serves /devices and /token at the root, as the real service does."""
+    me = owner(world)
+    answer = client.get("/devices", headers={"Host": "api.phason.ca", **me.headers})
+    assert answer.status_code == 200
+    assert [d["device_id"] for d in answer.json()] == [me.device]
+    token = client.post(
+        "/token",
+        headers={"Host": "api.phason.ca.localhost"},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": me.refresh,
+            "client_id": me.client_id,
+            "client_secret": me.client_secret,
+        },
+    )
+    assert token.status_code == 200
+    assert token.json()["token_type"] == "Bearer"
