@@ -8,8 +8,8 @@ the change in one transaction: a refused request changes nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -33,6 +33,13 @@ from ductwork.vendors.phason.models import (
 )
 from ductwork.vendors.phason.service import PhasonService, parse_int
 
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+T = TypeVar("T", bound=_HasId)
 MISSING = "Missing post data"
 NO_GROUPS = "No equipment groups found"
 NO_MISTING = "No misting groups found"
@@ -125,14 +132,7 @@ class PhasonSettings:
     # ------------------------------------------------------------ equipment groups
     def group(self, device: Device, group_id: str | None) -> Group:
         """The device's group with this id (404 in the v1.0.2 wording otherwise)."""
-        try:
-            number_ = parse_int(group_id, "group_id")
-        except PhasonError:
-            raise invalid(MISSING) from None
-        found = next((g for g in device.groups if g.id == number_), None)
-        if found is None:
-            raise PhasonError(404, NO_GROUPS)
-        return found
+        return _by_id(device.groups, group_id, NO_GROUPS)
 
     def group_settings(self, account: Account, device_id: str, group_id: str | None
                        ) -> wire.GroupSettingsV102:  # fmt: skip
@@ -163,14 +163,7 @@ class PhasonSettings:
     # ------------------------------------------------------------ misting groups
     def misting_group(self, device: Device, group_id: str | None) -> MistingGroup:
         """The device's misting group with this id."""
-        try:
-            number_ = parse_int(group_id, "group_id")
-        except PhasonError:
-            raise invalid(MISSING) from None
-        found = next((m for m in device.misting_groups if m.id == number_), None)
-        if found is None:
-            raise PhasonError(404, NO_MISTING)
-        return found
+        return _by_id(device.misting_groups, group_id, NO_MISTING)
 
     def misting_settings(self, account: Account, device_id: str, group_id: str | None
                          ) -> wire.MistingSettingsAnswer:  # fmt: skip
@@ -343,6 +336,18 @@ class PhasonSettings:
             settings["last_calibration"] = {"kind": kind, "minute": minute}
         self._save(schema.ios, io.id, settings)
         return {"Message": COMMANDS[command]}
+
+
+def _by_id(items: Sequence[T], group_id: str | None, missing: str) -> T:
+    """The item whose id is the `group_id` parameter: 422 when absent, 404 when unknown."""
+    try:
+        number_ = parse_int(group_id, "group_id")
+    except PhasonError:
+        raise invalid(MISSING) from None
+    found = next((item for item in items if item.id == number_), None)
+    if found is None:
+        raise PhasonError(404, missing)
+    return found
 
 
 def _group_settings(group: Group) -> wire.GroupSettingsV102:
