@@ -156,6 +156,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         payload = request.payload
         with server.engine.begin() as connection:
             connection.execute(
+                sa.delete(schema.oauth_codes).where(schema.oauth_codes.c.expires_at < time.time())
+            )
+            connection.execute(
                 sa.insert(schema.oauth_codes).values(
                     code_hash=digest(code),
                     client_pk=request.client.client.id,
