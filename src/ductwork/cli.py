@@ -71,6 +71,7 @@ def serve(
     import uvicorn
 
     from ductwork.http.app import create_app
+    from ductwork.http.status_lines import use_upper_case_reason_phrases
 
     runtime = _open(data_dir, database_url)
     base_url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
@@ -103,6 +104,7 @@ def serve(
             click.echo(f"  Flair client_id     {creds['flair']['client_id']}")
             click.echo(f"  Flair client_secret {creds['flair']['client_secret']}")
     app = create_app(runtime)
+    use_upper_case_reason_phrases()
     config = uvicorn.Config(
         app,
         host=host,
