@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
 from ductwork.core.db import create_engine, migrate, resolve_url
+from ductwork.core.webhooks import Outbox
 from ductwork.vendors.flair.service import FlairService
 from ductwork.vendors.flair.store import HomeSimulator
 from ductwork.vendors.phason.demo import create_demo_barn
@@ -48,6 +49,7 @@ class Runtime:
     phason_timed: TimedEvents
     phason_oauth: PhasonAuthorizationServer
     flair: FlairService
+    outbox: Outbox
 
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None) -> Runtime:
@@ -60,6 +62,7 @@ class Runtime:
         simulator = Simulator(engine)
         phason = PhasonService(engine, clocks, simulator)
         accounts = Accounts(engine, clocks)
+        outbox = Outbox(engine)
         return cls(
             data_dir=data_dir,
             database_url=url,
@@ -71,7 +74,8 @@ class Runtime:
             phason_settings=PhasonSettings(engine, phason),
             phason_timed=TimedEvents(engine, phason),
             phason_oauth=PhasonAuthorizationServer(engine, clocks, accounts),
-            flair=FlairService(engine, clocks, accounts, HomeSimulator(engine)),
+            flair=FlairService(engine, clocks, accounts, HomeSimulator(engine), outbox),
+            outbox=outbox,
         )
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""Control-plane endpoints: readiness and the account clocks (JSON in, JSON out)."""
+"""Control-plane endpoints: readiness, the account clocks and webhook deliveries (JSON)."""
 
 from __future__ import annotations
 
@@ -82,12 +82,18 @@ def create_api(runtime: Runtime) -> Api:
         state = await anyio.to_thread.run_sync(lambda: runtime.clocks.change(account.id, **changes))
         return JSONResponse(state.document(runtime.clocks.real()))
 
+    async def webhooks(request: Request) -> Response:
+        email = request.query_params.get("account") or None
+        listing = await anyio.to_thread.run_sync(lambda: runtime.outbox.listing(email))
+        return JSONResponse(listing)
+
     return Api(
         "/_ductwork",
         [
             Endpoint("GET", "/health", health),
             Endpoint("GET", "/clock", get_clock),
             Endpoint("POST", "/clock", post_clock),
+            Endpoint("GET", "/webhooks", webhooks),
         ],
         CONTROL_ERRORS,
     )

@@ -8,11 +8,22 @@ and answers come back as (status, body, headers) for the vendor's route to send.
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from authlib.oauth2.rfc6749 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+from sqlalchemy.engine import Engine
+
+from ductwork.core.accounts import Account, Accounts
+
+# ductwork is a local sandbox served over plain HTTP (TLS, where wanted, is a proxy's job);
+# Authlib refuses authorization requests on http:// URLs unless this is set.
+os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 
 
 def digest(secret: str) -> str:
@@ -57,3 +68,43 @@ class Server(AuthorizationServer):  # type: ignore[misc]
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         """No signal listeners."""
+
+
+LOGIN_SECONDS = 600.0
+
+
+class LoginTickets:
+    """Proof of a fresh sign-in, carried from the login page to the consent page: random,
+    stored hashed in the vendor's table (ticket_hash, account_id, expires_at), valid ten
+    minutes of real time, and good for one consent."""
+
+    def __init__(self, engine: Engine, table: sa.Table, accounts: Accounts) -> None:
+        self._engine = engine
+        self._table = table
+        self._accounts = accounts
+
+    def issue(self, account: Account) -> str:
+        """A new ticket for the account (expired ones are swept on the way)."""
+        ticket = secrets.token_urlsafe(24)
+        table = self._table
+        with self._engine.begin() as connection:
+            connection.execute(sa.delete(table).where(table.c.expires_at < time.time()))
+            connection.execute(
+                sa.insert(table).values(
+                    ticket_hash=digest(ticket),
+                    account_id=account.id,
+                    expires_at=time.time() + LOGIN_SECONDS,
+                )
+            )
+        return ticket
+
+    def redeem(self, ticket: str) -> Account | None:
+        """The account of a live ticket; a ticket works once."""
+        table = self._table
+        with self._engine.begin() as connection:
+            row = connection.execute(
+                sa.delete(table)
+                .where(table.c.ticket_hash == digest(ticket), table.c.expires_at > time.time())
+                .returning(table.c.account_id)
+            ).first()
+        return None if row is None else self._accounts.by_id(row.account_id)

@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from ductwork.control import routes as control
+from ductwork.core.webhooks import Deliverer
 from ductwork.http.dispatch import App, AsgiMount
 from ductwork.http.hosts import VENDOR_HOSTS
 from ductwork.runtime import Runtime
@@ -56,18 +57,22 @@ class Ticker:
 
 
 def create_app(runtime: Runtime, *, background: bool = True) -> App:
-    """Build the ASGI app for a runtime; `background` runs the history ticker."""
+    """Build the ASGI app for a runtime; `background` runs the history ticker and the
+    webhook deliverer."""
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         ticker = Ticker(runtime)
+        deliverer = Deliverer(runtime.outbox)
         async with anyio.create_task_group() as tasks:
             if background:
                 tasks.start_soon(ticker.run)
+                tasks.start_soon(deliverer.run)
             try:
                 yield
             finally:
                 ticker.stop()
+                deliverer.stop()
                 tasks.cancel_scope.cancel()
 
     return App(

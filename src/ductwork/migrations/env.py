@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
+import ductwork.core.webhooks  # (registers the webhook outbox)
 import ductwork.vendors.flair.schema  # (registers the Flair tables)
 import ductwork.vendors.phason.schema  # noqa: F401  (registers the Phason tables)
 from ductwork.core.schema import metadata

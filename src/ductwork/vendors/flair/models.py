@@ -346,6 +346,26 @@ VENT_SENSOR_READINGS = ResourceType(
     uuid_ids=True,
 )
 
+# What a callback may listen to, and the resource type each event carries.
+EVENT_TYPES = {"vent": "vents", "puck": "pucks", "sensor": "sensor-readings"}
+
+CALLBACKS = ResourceType(
+    "callbacks",
+    ("applications",),
+    (
+        Attr("webhookurl", "string", editable=True, nullable=False),
+        Attr("event_type", "string", editable=True, choices=tuple(EVENT_TYPES), nullable=False),
+        *_stamps(),
+    ),
+    (
+        Rel("structure", "structures", False, "structure_id", editable=True),
+        Rel("application", "applications", False, "application_id", self_link=False),
+    ),
+    creatable=True,
+    deletable=True,
+    required_on_create=("structure",),
+)
+
 TYPES: dict[str, ResourceType] = {
     t.name: t
     for t in (
@@ -359,6 +379,7 @@ TYPES: dict[str, ResourceType] = {
         BRIDGES,
         SENSOR_READINGS,
         VENT_SENSOR_READINGS,
+        CALLBACKS,
     )
 }
 

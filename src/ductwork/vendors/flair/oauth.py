@@ -28,11 +28,12 @@ from sqlalchemy.engine import Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import ParamsRequest, Server, digest
+from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest
 from ductwork.vendors.flair import schema
-from ductwork.vendors.flair.models import ALL_SCOPES, Principal
+from ductwork.vendors.flair.models import ALL_SCOPES, VIEW, Principal
 
 EXPIRES_IN = 3600
+CODE_SECONDS = 600.0
 _SCOPE_SEPARATORS = re.compile(r"[\s,+]+")
 _TOKEN_CACHE_SECONDS = 2.0
 
@@ -99,12 +100,13 @@ class Client(ClientMixin):  # type: ignore[misc]
         return hmac.compare_digest(digest(client_secret), self._secret_hash)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        """Confidential clients: the secret in the body (or query) or in HTTP Basic."""
-        return method in ("client_secret_post", "client_secret_basic")
+        """The secret in the body (or query) or in HTTP Basic; `none` is what the implicit
+        grant asks for at the authorization endpoint (every token grant requires a secret)."""
+        return method in ("client_secret_post", "client_secret_basic", "none")
 
     def check_response_type(self, response_type: str) -> bool:
-        """Authorization-endpoint response types (not served yet)."""
-        return False
+        """`code` (authorization code) and `token` (implicit)."""
+        return response_type in ("code", "token")
 
     def check_grant_type(self, grant_type: str) -> bool:
         """Every application may use every grant the server registers."""
@@ -140,13 +142,37 @@ class Token(TokenMixin):  # type: ignore[misc]
         return self.revoked
 
 
+@dataclass
+class AuthorizationCode:
+    """A stored code, as Authlib's grant reads it."""
+
+    id: int
+    account_id: int
+    redirect_uri: str | None
+    scope: str
+
+    def get_redirect_uri(self) -> str | None:
+        """The redirect URI the authorization request named (None: the default was used)."""
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        """The granted scopes."""
+        return self.scope
+
+
 class FlairRequest(ParamsRequest):
-    """A token request; `issues_refresh` says whether its token path gives refresh tokens."""
+    """A token or authorization request; `issues_refresh` says whether its token path gives
+    refresh tokens to client credentials."""
 
     def __init__(
-        self, uri: str, params: dict[str, str], headers: Mapping[str, str], refresh: bool
+        self,
+        uri: str,
+        params: dict[str, str],
+        headers: Mapping[str, str],
+        refresh: bool,
+        method: str = "POST",
     ) -> None:
-        super().__init__("POST", uri, params, headers)
+        super().__init__(method, uri, params, headers)
         self.issues_refresh = refresh
 
 
@@ -197,6 +223,83 @@ class PasswordGrant(_ScopedGrant, grants.ResourceOwnerPasswordCredentialsGrant):
         return checked
 
 
+class AuthorizationCodeGrant(_ScopedGrant, grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    """authorization_code: sign-in and consent at /oauth/authorize, then the code at the token
+    endpoint with the application's secret."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
+
+    def save_authorization_code(self, code: str, request: FlairRequest) -> None:
+        """Store the code's hash with the account, scopes and redirect URI it was issued for."""
+        server: FlairAuthorizationServer = self.server
+        with server.engine.begin() as connection:
+            connection.execute(
+                sa.delete(schema.codes).where(schema.codes.c.expires_at < time.time())
+            )
+            connection.execute(
+                sa.insert(schema.codes).values(
+                    code_hash=digest(code),
+                    application_id=request.client.application.id,
+                    account_id=request.user.id,
+                    redirect_uri=request.payload.redirect_uri,
+                    scope=request.scope or "",
+                    expires_at=time.time() + CODE_SECONDS,
+                )
+            )
+
+    def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
+        """A live code of this application."""
+        server: FlairAuthorizationServer = self.server
+        with server.engine.connect() as connection:
+            row = connection.execute(
+                sa.select(schema.codes).where(
+                    schema.codes.c.code_hash == digest(code),
+                    schema.codes.c.application_id == client.application.id,
+                    schema.codes.c.expires_at > time.time(),
+                )
+            ).first()
+        if row is None:
+            return None
+        return AuthorizationCode(row.id, row.account_id, row.redirect_uri, row.scope)
+
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        """Codes are single-use."""
+        server: FlairAuthorizationServer = self.server
+        with server.engine.begin() as connection:
+            connection.execute(
+                sa.delete(schema.codes).where(schema.codes.c.id == authorization_code.id)
+            )
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> Account | None:
+        """The account that consented."""
+        server: FlairAuthorizationServer = self.server
+        return server.account(authorization_code.account_id)
+
+
+class ImplicitGrant(_ScopedGrant, grants.ImplicitGrant):  # type: ignore[misc]
+    """The implicit grant: a token in the redirect's fragment, for `.view` scopes only (the
+    document's rule); with no `scope`, the application's view scopes."""
+
+    def validate_authorization_request(self) -> str:
+        """Default to the application's view scopes; refuse edit scopes."""
+        if not self.request.payload.scope:
+            client = self.server.query_client(self.request.payload.client_id)
+            if client is not None:
+                views = [s for s in client.application.scopes if s.endswith(f".{VIEW}")]
+                self.request.payload.data["scope"] = " ".join(views)
+        redirect_uri: str = super().validate_authorization_request()
+        return redirect_uri
+
+    def validate_requested_scope(self) -> None:
+        """Known, registered, and view-only."""
+        super().validate_requested_scope()
+        edits = [s for s in split_scopes(self.request.payload.scope) if not s.endswith(f".{VIEW}")]
+        if edits:
+            raise InvalidScopeError(
+                description=f"The implicit grant may only request view scopes: {' '.join(edits)}"
+            )
+
+
 class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     """refresh_token: a new pair for the same account and scopes; the old pair is revoked."""
 
@@ -232,7 +335,10 @@ class FlairAuthorizationServer(Server):
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(PasswordGrant)
         self.register_grant(RefreshTokenGrant)
+        self.register_grant(AuthorizationCodeGrant)
+        self.register_grant(ImplicitGrant)
         self.register_token_generator("default", self._generate)
+        self.logins = LoginTickets(engine, schema.logins, accounts)
 
     # ------------------------------------------------------------ Authlib hooks
     def query_client(self, client_id: str) -> Client | None:

@@ -192,3 +192,46 @@ puck_readings = sa.Table(
     sa.Column("desired_temperature_c", sa.Float, nullable=True),
     sa.Index("ix_flair_puck_readings_puck_at", "puck_id", "at"),
 )
+
+callbacks = sa.Table(
+    "flair_callbacks",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _account(),
+    _structure(),
+    sa.Column(
+        "application_id",
+        sa.Integer,
+        sa.ForeignKey("flair_applications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("attributes", sa.JSON, nullable=False),  # webhookurl, event_type
+    sa.Column("secret", sa.String(100), nullable=False),  # whsec_...: kept to sign, shown once
+    *_stamps(),
+    sa.Index("ix_flair_callbacks_structure", "structure_id"),
+)
+
+codes = sa.Table(
+    "flair_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column(
+        "application_id",
+        sa.Integer,
+        sa.ForeignKey("flair_applications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    _account(),
+    sa.Column("redirect_uri", sa.String(2000), nullable=True),  # as the request gave it
+    sa.Column("scope", sa.String(2000), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),  # real time: ten minutes to redeem
+)
+
+logins = sa.Table(
+    "flair_logins",
+    metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    _account(),
+    sa.Column("expires_at", sa.Float, nullable=False),  # real time: ten minutes to consent
+)

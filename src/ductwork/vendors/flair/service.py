@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
@@ -22,6 +23,7 @@ from ductwork.core.clock import Clocks
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import Climate
 from ductwork.core.schema import accounts as accounts_table
+from ductwork.core.webhooks import Outbox, new_secret
 from ductwork.vendors.flair import schema, wire
 from ductwork.vendors.flair.demo import (
     create_demo_home,
@@ -41,6 +43,7 @@ from ductwork.vendors.flair.exceptions import (
     not_found,
 )
 from ductwork.vendors.flair.models import (
+    EVENT_TYPES,
     TYPES,
     Attr,
     Principal,
@@ -66,6 +69,7 @@ TABLES: dict[str, sa.Table] = {
     "bridges": schema.bridges,
     "sensor-readings": schema.puck_readings,
     "vent-sensor-readings": schema.vent_readings,
+    "callbacks": schema.callbacks,
 }
 # Readings belong to an account through their device.
 _READING_PARENT = {
@@ -73,6 +77,8 @@ _READING_PARENT = {
     "vent-sensor-readings": (schema.vents, "vent_id"),
 }
 _CURRENT_READING = {"vents": "vent-sensor-readings", "pucks": "sensor-readings"}
+# The callback event a write of each type sends (sensor events come from the twin).
+_EVENT_OF = {t: e for e, t in EVENT_TYPES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +130,19 @@ class FlairService:
     """The Flair API's operations over an account's homes."""
 
     def __init__(
-        self, engine: Engine, clocks: Clocks, accounts: Accounts, simulator: HomeSimulator
+        self,
+        engine: Engine,
+        clocks: Clocks,
+        accounts: Accounts,
+        simulator: HomeSimulator,
+        outbox: Outbox,
     ) -> None:
         self._engine = engine
         self._clocks = clocks
         self._accounts = accounts
         self.simulator = simulator
+        self.outbox = outbox
+        simulator.on_chunk = self._twin_events
         self.oauth = FlairAuthorizationServer(engine, clocks, accounts)
         self.applications = Applications(engine, clocks)
 
@@ -368,7 +381,7 @@ class FlairService:
         seen: set[tuple[str, str]] = set()
         for name in include.split(","):
             rel = resource_type.rel_index.get(name.strip())
-            if rel is None:
+            if rel is None or rel.target not in TYPES:
                 raise bad_request(f"{name} is not a relationship of {type_name}")
             for row in rows:
                 target_type, target_rows = self._related_rows(
@@ -469,7 +482,7 @@ class FlairService:
         """GET /api/<type>/<id>/<rel>: the related resource(s)."""
         resource_type = _type(type_name)
         rel = resource_type.rel_index.get(name)
-        if rel is None:
+        if rel is None or rel.target not in TYPES:
             raise FlairError(404, f"{type_name} has no relationship {name}")
         self._prepare(principal, resource_type, "GET")
         self._prepare(principal, TYPES[rel.target], "GET")
@@ -536,23 +549,37 @@ class FlairService:
             raise forbidden(f"{type_name} cannot be created through the API.")
         attributes, relationships = _document(body, type_name, None)
         changes = _validate(resource_type, attributes, creating=True)
+        if type_name == "callbacks":
+            _check_callback(changes, creating=True)
         links = self._parse_links(resource_type, relationships)
         missing = [r for r in resource_type.required_on_create if r not in links]
         if missing:
             raise invalid(f"A new {type_name} needs the relationship {', '.join(missing)}.")
         now = self._clocks.now(principal.account_id)
         with self._engine.begin() as connection:
-            new_id = self._insert(connection, principal.account_id, type_name, changes, now)
+            new_id = self._insert(
+                connection, principal.account_id, type_name, changes, now, principal.application_id
+            )
             row = self._row(connection, type_name, principal.account_id, new_id)
             self._apply_links(connection, principal.account_id, type_name, row, links, now)
             if type_name == "structures":
                 initialise_state(connection, int(new_id), int(now // 60))
             row = self._row(connection, type_name, principal.account_id, new_id)
             data = self._serialise(connection, type_name, [row], principal.account_id)[0]
+            if type_name == "callbacks":
+                # The signing secret is shown in this answer only (Standard Webhooks).
+                data["attributes"]["secret"] = row.secret
+            self._notify(connection, principal.account_id, type_name, [row], now)
         return wire.single(f"{wire.API}/{type_name}/{new_id}", data)
 
     def _insert(
-        self, connection: Connection, account_id: int, type_name: str, changes: Json, now: float
+        self,
+        connection: Connection,
+        account_id: int,
+        type_name: str,
+        changes: Json,
+        now: float,
+        application_id: int,
     ) -> str:
         table = TABLES[type_name]
         stamps = {"account_id": account_id, "created_at": now, "updated_at": now}
@@ -595,6 +622,19 @@ class FlairService:
                     .returning(table.c.id)
                 ).scalar_one()
             )
+        if type_name == "callbacks":
+            return str(
+                connection.execute(
+                    sa.insert(table)
+                    .values(
+                        attributes=changes,
+                        application_id=application_id,
+                        secret=new_secret(),
+                        **stamps,
+                    )
+                    .returning(table.c.id)
+                ).scalar_one()
+            )
         if type_name == "zones":
             return str(
                 connection.execute(
@@ -628,6 +668,8 @@ class FlairService:
         if type_name == "vents":
             attributes = _vent_state_alias(attributes)
         changes = _validate(resource_type, attributes, creating=False)
+        if type_name == "callbacks":
+            _check_callback(changes, creating=False)
         links = self._parse_links(resource_type, relationships)
         now = self._clocks.now(principal.account_id)
         with self._engine.begin() as connection:
@@ -636,6 +678,7 @@ class FlairService:
             self._apply_links(connection, principal.account_id, type_name, row, links, now)
             row = self._row(connection, type_name, principal.account_id, resource_id)
             data = self._serialise(connection, type_name, [row], principal.account_id)[0]
+            self._notify(connection, principal.account_id, type_name, [row], now)
         return wire.single(f"{wire.API}/{type_name}/{resource_id}", data)
 
     def _apply(
@@ -679,6 +722,8 @@ class FlairService:
         with self._engine.begin() as connection:
             row = self._row(connection, type_name, principal.account_id, resource_id)
             connection.execute(sa.delete(TABLES[type_name]).where(TABLES[type_name].c.id == row.id))
+            if type_name == "callbacks":
+                self.outbox.cancel(connection, _source(row.id))
         if type_name == "structures":
             self.simulator.forget(int(row.id))
 
@@ -806,7 +851,110 @@ class FlairService:
             self._set_link(connection, principal.account_id, type_name, row, rel, ids, method, now)
             row = self._row(connection, type_name, principal.account_id, resource_id)
             data = self._linkage(connection, type_name, row, rel, principal.account_id)
+            self._notify(connection, principal.account_id, type_name, [row], now)
         return wire.linkage(self_link, data)
+
+    # ------------------------------------------------------------ callbacks
+    def _notify(
+        self,
+        connection: Connection,
+        account_id: int,
+        type_name: str,
+        rows: list[Row[Any]],
+        at: float,
+        structure_id: int | None = None,
+    ) -> None:
+        """Queue the webhooks of the callbacks that listen to these resources' structure, in
+        the transaction that changed them."""
+        event_type = _EVENT_OF.get(type_name)
+        if event_type is None or not rows:
+            return
+        structure_ids = (
+            {structure_id} if structure_id is not None else {r.structure_id for r in rows}
+        )
+        subscribers = [
+            c
+            for c in connection.execute(
+                sa.select(schema.callbacks)
+                .where(schema.callbacks.c.structure_id.in_(structure_ids))
+                .order_by(schema.callbacks.c.id)
+            )
+            if c.attributes.get("event_type") == event_type
+        ]
+        if not subscribers:
+            return
+        resources = self._serialise(connection, type_name, rows, account_id)
+        for callback in subscribers:
+            for row, resource in zip(rows, resources, strict=True):
+                if structure_id is None and row.structure_id != callback.structure_id:
+                    continue
+                payload = {
+                    "type": event_type,
+                    "timestamp": wire.timestamp(at),
+                    "callback": str(callback.id),
+                    "structure": str(callback.structure_id),
+                    "data": resource,
+                }
+                self.outbox.enqueue(
+                    connection,
+                    account_id=account_id,
+                    vendor="flair",
+                    source=_source(callback.id),
+                    event_type=event_type,
+                    url=callback.attributes["webhookurl"],
+                    secret=callback.secret,
+                    payload=wire.encode(payload).decode(),
+                )
+
+    def _twin_events(
+        self,
+        connection: Connection,
+        structure_id: int,
+        moved_vents: list[str],
+        latest_readings: list[str],
+        at: float,
+    ) -> None:
+        """The twin's chunk hook: vents it moved, and each puck's newest reading."""
+        listening = connection.execute(
+            sa.select(schema.callbacks.c.account_id).where(
+                schema.callbacks.c.structure_id == structure_id
+            )
+        ).first()
+        if listening is None:
+            return
+        account_id = int(listening.account_id)
+        if moved_vents:
+            rows = list(
+                connection.execute(
+                    self._select("vents", account_id).where(schema.vents.c.id.in_(moved_vents))
+                )
+            )
+            self._notify(connection, account_id, "vents", rows, at)
+        if latest_readings:
+            rows = list(
+                connection.execute(
+                    self._select("sensor-readings", account_id).where(
+                        schema.puck_readings.c.id.in_(latest_readings)
+                    )
+                )
+            )
+            self._notify(connection, account_id, "sensor-readings", rows, at, structure_id)
+
+
+def _source(callback_id: int) -> str:
+    """The outbox's name for a callback's messages."""
+    return f"flair-callback:{callback_id}"
+
+
+def _check_callback(changes: Json, *, creating: bool) -> None:
+    """A callback needs both attributes on creation, and an absolute http(s) URL."""
+    missing = [n for n in ("webhookurl", "event_type") if creating and n not in changes]
+    if missing:
+        raise invalid(f"A new callback needs the attribute {', '.join(missing)}.")
+    if "webhookurl" in changes:
+        url = urlsplit(changes["webhookurl"])
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise invalid("webhookurl must be an absolute http or https URL.")
 
 
 def _own(type_name: str, rel: Rel) -> bool:

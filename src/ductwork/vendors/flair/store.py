@@ -25,6 +25,9 @@ from ductwork.vendors.flair.twin import (
 
 CHUNK_MINUTES = 720
 Progress = Callable[[int], None]
+# Called inside each chunk's transaction: (connection, structure, vents the twin moved, the
+# newest reading of each puck when the catch-up ends there, the chunk's last virtual second).
+ChunkHook = Callable[[Connection, int, list[str], list[str], float], None]
 DEFAULT_SET_POINT_C = 21.0
 
 
@@ -115,6 +118,7 @@ class HomeSimulator:
         self._locks: dict[int, threading.Lock] = {}
         self._known: dict[int, int] = {}
         self._guard = threading.Lock()
+        self.on_chunk: ChunkHook | None = None
 
     def _lock(self, structure_id: int) -> threading.Lock:
         with self._guard:
@@ -168,6 +172,12 @@ class HomeSimulator:
                         .where(schema.structures.c.id == structure_id)
                         .values(state=twin.state)
                     )
+                    if self.on_chunk is not None:
+                        moved = [v for v, p in vents.items() if p.moved]
+                        newest = {s.puck_id: s.id for s in samples.pucks} if end == minute else {}
+                        self.on_chunk(
+                            connection, structure_id, moved, list(newest.values()), end * 60.0
+                        )
                 self._known[structure_id] = end
                 if progress is not None:
                     progress(end - done)

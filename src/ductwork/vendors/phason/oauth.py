@@ -9,7 +9,6 @@ body (client_secret_post), as the document says.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -25,17 +24,12 @@ from sqlalchemy.engine import Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import ParamsRequest, Server, digest
+from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest
 from ductwork.vendors.phason import schema
-
-# ductwork is a local sandbox served over plain HTTP (TLS, where wanted, is a proxy's job);
-# Authlib refuses authorization requests on http:// URLs unless this is set.
-os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 
 ACCESS_SECONDS = 24 * 3600
 REFRESH_SECONDS = 7 * 24 * 3600
 CODE_SECONDS = 600.0
-LOGIN_SECONDS = 600.0
 SCOPE = "read"
 _CACHE_SECONDS = 2.0
 
@@ -235,6 +229,7 @@ class PhasonAuthorizationServer(Server):
         self.accounts = accounts
         self._cache: dict[str, tuple[float, Account, float]] = {}
         self._lock = threading.Lock()
+        self.logins = LoginTickets(engine, schema.oauth_logins, accounts)
         self.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=False)])
         self.register_grant(RefreshTokenGrant)
         self.register_token_generator("default", self._generate)
@@ -351,31 +346,11 @@ class PhasonAuthorizationServer(Server):
     # ------------------------------------------------------------ login tickets
     def issue_login(self, account: Account) -> str:
         """A ticket proving a fresh login, for the consent step (hashed, ten minutes)."""
-        ticket = secrets.token_urlsafe(24)
-        with self.engine.begin() as connection:
-            connection.execute(
-                sa.delete(schema.oauth_logins).where(schema.oauth_logins.c.expires_at < time.time())
-            )
-            connection.execute(
-                sa.insert(schema.oauth_logins).values(
-                    ticket_hash=digest(ticket), account_id=account.id,
-                    expires_at=time.time() + LOGIN_SECONDS,
-                )
-            )  # fmt: skip
-        return ticket
+        return self.logins.issue(account)
 
     def redeem_login(self, ticket: str) -> Account | None:
         """The account of a live ticket; a ticket works once."""
-        with self.engine.begin() as connection:
-            row = connection.execute(
-                sa.delete(schema.oauth_logins)
-                .where(
-                    schema.oauth_logins.c.ticket_hash == digest(ticket),
-                    schema.oauth_logins.c.expires_at > time.time(),
-                )
-                .returning(schema.oauth_logins.c.account_id)
-            ).first()
-        return None if row is None else self.accounts.by_id(row.account_id)
+        return self.logins.redeem(ticket)
 
     # ------------------------------------------------------------ Phason's own /refresh
     def phason_refresh(

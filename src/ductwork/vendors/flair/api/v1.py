@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -11,16 +12,40 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document
 from ductwork.vendors.flair import wire
 from ductwork.vendors.flair.exceptions import FlairError, bad_request, unauthorized
 from ductwork.vendors.flair.models import TYPES, Principal, ResourceType
+from ductwork.vendors.flair.oauth import FlairRequest, normalise_parameters
 from ductwork.vendors.flair.service import FlairService, Query
 
 PREFIX = "/flair"
 JSON_UTF8 = b"application/json; charset=utf-8"
 Handler = Callable[[Request], Awaitable[Response]]
+OAUTH_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state")
+
+
+def _consent_text(client: str, email: str, grant: Any) -> str:
+    scopes = getattr(grant.request, "scope", "") or "every scope the application registered"
+    return (
+        f"<strong>{client}</strong> asks for access to the Flair homes of {email}: "
+        f"{html.escape(scopes)}."
+    )
+
+
+# Relative form actions: the pages work under /flair and on the vendor host alike.
+BRAND = Brand(
+    name="Flair",
+    colour="#1d6fa5",
+    login_action="authorize",
+    consent_action="authorize/consent",
+    sign_in_title="Flair sign in",
+    consent_title="Flair authorization",
+    invitation=lambda client: f"Sign in to connect <strong>{client}</strong> to your Flair home.",
+    request=_consent_text,
+)
 
 
 class ApiResponse(Response):
@@ -146,6 +171,26 @@ def create_api(service: FlairService) -> Api:
 
         return handle
 
+    async def authorization_params(request: Request) -> dict[str, str]:
+        return normalise_parameters(await _parameters(request) or dict(request.query_params))
+
+    def authorization_request(request: Request, params: dict[str, str]) -> FlairRequest:
+        uri = f"https://{request.url.netloc}{request.url.path}"
+        return FlairRequest(uri, params, request.headers, refresh=True, method=request.method)
+
+    authorize, consent = endpoints(
+        Authorization(
+            server=service.oauth,
+            accounts=service.oauth.accounts,
+            tickets=service.oauth.logins,
+            brand=BRAND,
+            oauth_params=OAUTH_PARAMS,
+            read_params=authorization_params,
+            make_request=authorization_request,
+            client_name=lambda client: str(client.application.name),
+        )
+    )
+
     async def root(_request: Request) -> Response:
         return document(service.root())
 
@@ -171,6 +216,9 @@ def create_api(service: FlairService) -> Api:
     routes: list[Endpoint] = [
         Endpoint("POST", "/oauth/token", token_endpoint(refresh=False)),
         Endpoint("POST", "/oauth2/token", token_endpoint(refresh=True)),
+        Endpoint("GET", "/oauth/authorize", authorize),
+        Endpoint("POST", "/oauth/authorize", authorize),
+        Endpoint("POST", "/oauth/authorize/consent", consent),
         Endpoint("GET", "/api", root),
         Endpoint("GET", "/api/", root),
         Endpoint("GET", "/api/me", read(lambda pr, r: service.me(pr, _query(r)))),
@@ -311,6 +359,20 @@ def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
         Reply(422, "Invalid write.", Errors),
     )
     for route in routes:
+        if route.path.startswith("/oauth/authorize"):
+            operations.append(
+                Operation(
+                    method=route.method,
+                    path=route.path,
+                    summary="Sign in and consent (HTML pages)",
+                    description="The authorization endpoint: response_type=code or token, "
+                    "client_id, redirect_uri (matched exactly), scope, state.",
+                    tag="OAuth2",
+                    params=tuple(Param(n, "query", n) for n in OAUTH_PARAMS),
+                    replies=(Reply(200, "The sign-in or consent page.", None),),
+                )
+            )
+            continue
         if route.path.endswith("/token"):
             operations.append(
                 Operation(
@@ -366,6 +428,12 @@ def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
                 "flows": {
                     "clientCredentials": {"tokenUrl": f"{PREFIX}/oauth2/token", "scopes": {}},
                     "password": {"tokenUrl": f"{PREFIX}/oauth2/token", "scopes": {}},
+                    "authorizationCode": {
+                        "authorizationUrl": f"{PREFIX}/oauth/authorize",
+                        "tokenUrl": f"{PREFIX}/oauth2/token",
+                        "scopes": {},
+                    },
+                    "implicit": {"authorizationUrl": f"{PREFIX}/oauth/authorize", "scopes": {}},
                 },
             }
         },

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from ductwork.core.accounts import Account, Accounts
+from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.vendors.phason import wire
 from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
 from ductwork.vendors.phason.exceptions import PhasonError
-from ductwork.vendors.phason.oauth import OAuth2Error, PhasonAuthorizationServer, PhasonRequest
+from ductwork.vendors.phason.oauth import PhasonAuthorizationServer, PhasonRequest
 from ductwork.vendors.phason.service import PhasonService
 from ductwork.vendors.phason.settings import COMMANDS, PhasonSettings
 from ductwork.vendors.phason.timed import TimedEvents
@@ -29,60 +29,21 @@ OAUTH_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state",
 Handler = Callable[[Request], Awaitable[Response]]
 Call = Callable[[Account, dict[str, str], str], Any]
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>
-body{{font-family:system-ui,sans-serif;background:#eef2f5;margin:0}}
-main{{max-width:24rem;margin:4rem auto;background:#fff;padding:2rem;border-radius:6px;
-box-shadow:0 1px 4px #0002}}
-h1{{color:#00543c;font-size:1.4rem}} label{{display:block;margin:.8rem 0 .2rem}}
-input[type=email],input[type=password]{{width:100%;padding:.5rem;box-sizing:border-box}}
-button{{margin-top:1rem;padding:.55rem 1.2rem;background:#00543c;color:#fff;border:0;
-border-radius:4px}} button.secondary{{background:#888}} .error{{color:#b3261e}}
-</style></head><body><main>{body}</main></body></html>"""
-
-
-def _hidden(params: dict[str, str]) -> str:
-    return "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-        for k, v in params.items()
-    )
-
-
-def login_page(params: dict[str, str], client_name: str, error: str = "") -> HTMLResponse:
-    """Phason Webservices sign-in, carrying the authorization request along."""
-    problem = f'<p class="error">{html.escape(error)}</p>' if error else ""
-    body = (
-        "<h1>Phason Webservices</h1>"
-        f"<p>Sign in to connect <strong>{html.escape(client_name)}</strong> to your AutoFlex "
-        f'devices.</p>{problem}<form method="post" action="{PREFIX}/auth">{_hidden(params)}'
-        '<label for="email">Email</label><input id="email" type="email" name="email" required>'
-        '<label for="password">Password</label>'
-        '<input id="password" type="password" name="password" required>'
-        "<button>Sign in</button></form>"
-    )
-    return HTMLResponse(PAGE.format(title="Phason sign in", body=body),
-                        status_code=401 if error else 200)  # fmt: skip
-
-
-def consent_page(params: dict[str, str], client_name: str, email: str, ticket: str) -> HTMLResponse:
-    """Ask the signed-in user to grant read access."""
-    body = (
-        "<h1>Allow access?</h1>"
-        f"<p><strong>{html.escape(client_name)}</strong> asks to read the AutoFlex devices of "
-        f"{html.escape(email)}: rooms, equipment groups, settings and history.</p>"
-        f'<form method="post" action="{PREFIX}/auth/consent">'
-        f"{_hidden({**params, 'ticket': ticket})}"
-        '<button name="decision" value="allow">Allow</button> '
-        '<button class="secondary" name="decision" value="deny">Deny</button></form>'
-    )
-    return HTMLResponse(PAGE.format(title="Phason consent", body=body))
-
-
-def error_page(message: str, status: int = 400) -> HTMLResponse:
-    """An authorization request that cannot go back to the client (bad client or URI)."""
-    body = f"<h1>Cannot continue</h1><p class='error'>{html.escape(message)}</p>"
-    return HTMLResponse(PAGE.format(title="Phason sign in", body=body), status_code=status)
+BRAND = Brand(
+    name="Phason Webservices",
+    colour="#00543c",
+    login_action=f"{PREFIX}/auth",
+    consent_action=f"{PREFIX}/auth/consent",
+    sign_in_title="Phason sign in",
+    consent_title="Phason consent",
+    invitation=lambda client: (
+        f"Sign in to connect <strong>{client}</strong> to your AutoFlex devices."
+    ),
+    request=lambda client, email, _grant: (
+        f"<strong>{client}</strong> asks to read the AutoFlex devices of {email}: rooms, "
+        "equipment groups, settings and history."
+    ),
+)
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -148,53 +109,18 @@ def create_api(
     def oauth_request(request: Request, params: dict[str, str]) -> PhasonRequest:
         return PhasonRequest(request.method, str(request.url), params, dict(request.headers))
 
-    def validate(request: Request, params: dict[str, str]) -> tuple[Any, str] | HTMLResponse:
-        """The authorization request checked by Authlib: (grant, client name) or an error page."""
-        oauth = {k: v for k, v in params.items() if k in OAUTH_PARAMS}
-        try:
-            grant = server.get_consent_grant(request=oauth_request(request, oauth), end_user=None)
-        except OAuth2Error as exc:
-            return error_page(exc.description or exc.error)
-        return grant, grant.client.client.name
-
-    async def authorize(request: Request) -> Response:
-        params = await _params(request)
-        checked = await anyio.to_thread.run_sync(validate, request, params)
-        if isinstance(checked, HTMLResponse):
-            return checked
-        _, name = checked
-        oauth = {k: v for k, v in params.items() if k in OAUTH_PARAMS}
-        if request.method == "GET":
-            return login_page(oauth, name)
-        found = await anyio.to_thread.run_sync(
-            accounts.check_password, params.get("email", ""), params.get("password", "")
+    authorize, consent = endpoints(
+        Authorization(
+            server=server,
+            accounts=accounts,
+            tickets=server.logins,
+            brand=BRAND,
+            oauth_params=OAUTH_PARAMS,
+            read_params=_params,
+            make_request=oauth_request,
+            client_name=lambda client: str(client.client.name),
         )
-        if not isinstance(found, Account):
-            return login_page(oauth, name, "The email or password is not correct.")
-        ticket = await anyio.to_thread.run_sync(server.issue_login, found)
-        return consent_page(oauth, name, found.email, ticket)
-
-    async def consent(request: Request) -> Response:
-        params = await _params(request)
-        checked = await anyio.to_thread.run_sync(validate, request, params)
-        if isinstance(checked, HTMLResponse):
-            return checked
-        grant, _ = checked
-        account = await anyio.to_thread.run_sync(server.redeem_login, params.get("ticket", ""))
-        if account is None:
-            return error_page("The sign-in has expired or was already used; sign in again.", 401)
-        oauth = {k: v for k, v in params.items() if k in OAUTH_PARAMS}
-        user = account if params.get("decision") == "allow" else None
-
-        def respond() -> tuple[int, Any, list[tuple[str, str]]]:
-            result: tuple[int, Any, list[tuple[str, str]]] = server.create_authorization_response(
-                request=oauth_request(request, oauth), grant_user=user, grant=grant
-            )
-            return result
-
-        status, _, headers = await anyio.to_thread.run_sync(respond)
-        location = dict(headers).get("Location", "")
-        return RedirectResponse(location, status_code=302 if status == 302 else status)
+    )
 
     async def token(request: Request) -> Response:
         params = await _params(request)
