@@ -130,12 +130,20 @@ class HomeSimulator:
             return self._known[structure_id]
         with self._lock(structure_id):
             while True:
-                with self._engine.begin() as connection:
+                # Simulate outside any write transaction, then commit the chunk in a short one
+                # that claims it (SQLite has one writer at a time; keep its lock brief).
+                with self._engine.connect() as connection:
                     home, done, state, vents = load_home(connection, structure_id)
-                    if done >= minute:
-                        self._known[structure_id] = done
-                        return done
-                    end = min(minute, done + CHUNK_MINUTES)
+                if done >= minute:
+                    self._known[structure_id] = done
+                    return done
+                end = min(minute, done + CHUNK_MINUTES)
+                loaded = {k: v.moved_at for k, v in vents.items()}
+                twin = HomeTwin(home, state, vents)
+                samples = Samples()
+                for m in range(done + 1, end + 1):
+                    twin.step(m, samples)
+                with self._engine.begin() as connection:
                     claimed = connection.execute(
                         sa.update(schema.structures)
                         .where(
@@ -146,11 +154,6 @@ class HomeSimulator:
                     ).rowcount
                     if claimed != 1:
                         continue
-                    loaded = {k: v.moved_at for k, v in vents.items()}
-                    twin = HomeTwin(home, state, vents)
-                    samples = Samples()
-                    for m in range(done + 1, end + 1):
-                        twin.step(m, samples)
                     write_samples(connection, samples)
                     for vent_id, position in vents.items():
                         if position.moved:

@@ -210,29 +210,27 @@ class Simulator:
             return self._known[device_id]
         with self._lock(device_id):
             while True:
-                with self._engine.begin() as connection:
+                # Simulate outside any write transaction, then commit the chunk in a short one
+                # that claims it (SQLite has one writer at a time; keep its lock brief).
+                with self._engine.connect() as connection:
                     device, done, state = load_device(connection, device_id)
-                    if done >= minute:
-                        self._known[device_id] = done
-                        return done
-                    end = min(minute, done + CHUNK_MINUTES)
+                if done >= minute:
+                    self._known[device_id] = done
+                    return done
+                end = min(minute, done + CHUNK_MINUTES)
+                model = BarnModel(device)
+                span = model.run(state, done, end)
+                with self._engine.begin() as connection:
                     claimed = connection.execute(
                         sa.update(schema.devices)
                         .where(
                             schema.devices.c.id == device_id, schema.devices.c.sim_minute == done
                         )
-                        .values(sim_minute=end)
+                        .values(sim_minute=end, state=state)
                     ).rowcount
                     if claimed != 1:
-                        continue
-                    model = BarnModel(device)
-                    span = model.run(state, done, end)
+                        continue  # another process advanced it meanwhile: start from its state
                     write_history(connection, model, span)
-                    connection.execute(
-                        sa.update(schema.devices)
-                        .where(schema.devices.c.id == device_id)
-                        .values(state=state)
-                    )
                 self._known[device_id] = end
                 if progress is not None:
                     progress(end - done)
