@@ -308,3 +308,20 @@ def test_oauth_clients(tmp_path: Path) -> None:
         ductwork("oauth-clients", "delete", client["client_id"], data_dir=tmp_path).returncode == 0
     )
     assert client["client_id"] not in ductwork("oauth-clients", "list", data_dir=tmp_path).stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["api-keys", "create", "--email", "nobody@example.com"],
+        ["api-keys", "list", "--email", "nobody@example.com"],
+        ["oauth-clients", "list", "--email", "nobody@example.com"],
+        ["clock", "--account", "nobody@example.com"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_unknown_account_is_a_clear_error(tmp_path: Path, command: list[str]) -> None:
+    """Naming an account that does not exist ends with exit 1 and says so."""
+    result = ductwork(*command, data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "no account nobody@example.com" in result.stderr

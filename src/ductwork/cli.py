@@ -38,6 +38,14 @@ def _open(data_dir: Path, database_url: str | None) -> Runtime:
         raise click.ClickException(f"cannot open the database: {exc}") from exc
 
 
+def _account(runtime: Runtime, email: str) -> Account:
+    """The account with this email, or a clear error."""
+    account = runtime.accounts.by_email(email)
+    if account is None:
+        raise click.ClickException(f"no account {email}")
+    return account
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ductwork")
 def main() -> None:
@@ -209,9 +217,7 @@ def api_keys_create(email: str, data_dir: Path, database_url: str | None) -> Non
     """Create a key for an account and print it once."""
     runtime = _open(data_dir, database_url)
     try:
-        account = runtime.accounts.by_email(email)
-        if account is None:
-            raise click.ClickException(f"no account {email}")
+        account = _account(runtime, email)
         click.echo(runtime.accounts.issue_key(account, PHASON_KEY_VENDOR))
     finally:
         runtime.close()
@@ -225,6 +231,8 @@ def api_keys_list(email: str | None, data_dir: Path, database_url: str | None) -
     """List keys: id, account, first characters, created, revoked."""
     runtime = _open(data_dir, database_url)
     try:
+        if email is not None:
+            _account(runtime, email)
         click.echo("id\taccount\tprefix\tcreated\trevoked")
         for key in runtime.accounts.list_keys(email):
             created = dt.datetime.fromtimestamp(key.created_at, dt.UTC).isoformat(
@@ -282,9 +290,7 @@ def flair_apps_create(
     """Register an application and print its client id and secret (the secret only now)."""
     runtime = _open(data_dir, database_url)
     try:
-        account = runtime.accounts.by_email(email)
-        if account is None:
-            raise click.ClickException(f"no account {email}")
+        account = _account(runtime, email)
         extra = {"scopes": scopes} if scopes else {}
         try:
             application, secret = runtime.flair.applications.create(
@@ -308,10 +314,7 @@ def flair_apps_list(email: str | None, data_dir: Path, database_url: str | None)
         owners = {a.id: a.email for a in runtime.accounts.all()}
         account_id = None
         if email is not None:
-            account = runtime.accounts.by_email(email)
-            if account is None:
-                raise click.ClickException(f"no account {email}")
-            account_id = account.id
+            account_id = _account(runtime, email).id
         click.echo("client_id\taccount\tname\tscopes")
         for app in runtime.flair.applications.list(account_id):
             scopes = " ".join(app.scopes)
@@ -351,10 +354,7 @@ def _account_or_demo(runtime: Runtime, email: str | None) -> Account:
     email = email or (stored["email"] if stored else None)
     if email is None:
         raise click.ClickException("no demo world here: name an account with --account")
-    account = runtime.accounts.by_email(email)
-    if account is None:
-        raise click.ClickException(f"no account {email}")
-    return account
+    return _account(runtime, email)
 
 
 @main.command()
@@ -439,9 +439,7 @@ def oauth_clients_create(
     """Register a client; prints its client_id and client_secret (the secret only now)."""
     runtime = _open(data_dir, database_url)
     try:
-        account = runtime.accounts.by_email(email)
-        if account is None:
-            raise click.ClickException(f"no account {email}")
+        account = _account(runtime, email)
         try:
             client, secret = runtime.phason_oauth.create_client(account, name, redirect_uris)
         except ValueError as exc:
@@ -462,10 +460,7 @@ def oauth_clients_list(email: str | None, data_dir: Path, database_url: str | No
     try:
         account_id = None
         if email is not None:
-            account = runtime.accounts.by_email(email)
-            if account is None:
-                raise click.ClickException(f"no account {email}")
-            account_id = account.id
+            account_id = _account(runtime, email).id
         owners = {a.id: a.email for a in runtime.accounts.all()}
         click.echo("client_id\taccount\tname\tredirect_uris")
         for client in runtime.phason_oauth.list_clients(account_id):
