@@ -72,6 +72,8 @@ tokens = sa.Table(
     sa.Column("issued_at", sa.Float, nullable=False),  # the account's (virtual) clock
     sa.Column("expires_in", sa.Integer, nullable=False),
     sa.Column("revoked", sa.Boolean, nullable=False),
+    # Issued by a refresh (those do not count toward the daily token limit).
+    sa.Column("refreshed", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_flair_tokens_application", "application_id"),
 )
 
@@ -150,6 +152,54 @@ vents = _device(
 pucks = _device("flair_pucks")
 hvac_units = _device("flair_hvac_units")
 bridges = _device("flair_bridges")
+thermostats = _device("flair_thermostats")
+remote_sensors = _device(
+    "flair_remote_sensors",
+    sa.Column(
+        "thermostat_id",
+        sa.String(36),
+        sa.ForeignKey("flair_thermostats.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+)
+
+schedules = sa.Table(
+    "flair_schedules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _account(),
+    _structure(),
+    sa.Column("attributes", sa.JSON, nullable=False),
+    *_stamps(),
+    sa.Index("ix_flair_schedules_structure", "structure_id"),
+)
+
+puck_apps = sa.Table(
+    "flair_puck_apps",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    _account(),
+    _structure(),
+    sa.Column(
+        "puck_id",
+        sa.String(36),
+        sa.ForeignKey("flair_pucks.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("attributes", sa.JSON, nullable=False),  # app-type, app-state
+    *_stamps(),
+    sa.Index("ix_flair_puck_apps_puck", "puck_id"),
+)
+
+devices = sa.Table(
+    "flair_devices",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    _account(),
+    sa.Column("user_agent", sa.String(500), nullable=False),
+    *_stamps(),  # first and latest sign-in with this user agent (the account's clock)
+    sa.UniqueConstraint("account_id", "user_agent", name="uq_flair_devices_agent"),
+)
 
 vent_readings = sa.Table(
     "flair_vent_readings",
@@ -191,6 +241,85 @@ puck_readings = sa.Table(
     sa.Column("is_gateway", sa.Boolean, nullable=False),
     sa.Column("desired_temperature_c", sa.Float, nullable=True),
     sa.Index("ix_flair_puck_readings_puck_at", "puck_id", "at"),
+)
+
+vent_states = sa.Table(
+    "flair_vent_states",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "vent_id",
+        sa.String(36),
+        sa.ForeignKey("flair_vents.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("percent_open", sa.Integer, nullable=False),
+    sa.Column("percent_open_reason", sa.String(200), nullable=False),
+    sa.Column("set_by", sa.String(32), nullable=False),  # "System" (the twin) or "User"
+    sa.Column("changeset", sa.JSON, nullable=False),
+    sa.Index("ix_flair_vent_states_vent_at", "vent_id", "at"),
+)
+
+thermostat_states = sa.Table(
+    "flair_thermostat_states",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "thermostat_id",
+        sa.String(36),
+        sa.ForeignKey("flair_thermostats.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("ambient_temperature_c", sa.Float, nullable=False),
+    sa.Column("target_temperature_c", sa.Float, nullable=False),
+    sa.Column("operating_state", sa.String(16), nullable=False),  # heat, cool or idle
+    sa.Column("mode", sa.String(16), nullable=False),  # HEAT, COOL, AUTO, OFF
+    sa.Column("humidity", sa.Integer, nullable=False),
+    sa.Index("ix_flair_thermostat_states_thermostat_at", "thermostat_id", "at"),
+)
+
+weather_readings = sa.Table(
+    "flair_weather_readings",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    _structure(),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("outside_temperature_c", sa.Float, nullable=False),
+    sa.Column("humidity", sa.Integer, nullable=False),
+    sa.Column("pressure", sa.Float, nullable=False),  # hPa
+    sa.Column("windspeed", sa.Float, nullable=False),  # m/s
+    sa.Column("wind_direction", sa.Float, nullable=False),  # degrees from north
+    sa.Column("wind_chill", sa.Float, nullable=False),  # °C
+    sa.Column("condition", sa.String(32), nullable=False),
+    sa.Column("sunrise", sa.BigInteger, nullable=False),  # epoch seconds of that local day
+    sa.Column("sunset", sa.BigInteger, nullable=False),
+    sa.Index("ix_flair_weather_readings_structure_at", "structure_id", "at"),
+)
+
+beacon_sightings = sa.Table(
+    "flair_beacon_sightings",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column(
+        "puck_id",
+        sa.String(36),
+        sa.ForeignKey("flair_pucks.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column(
+        "device_id",
+        sa.Integer,
+        sa.ForeignKey("flair_devices.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.Column("rssi", sa.Integer, nullable=False),
+    sa.Column("txpower", sa.Integer, nullable=False),
+    sa.Column("distance", sa.Float, nullable=False),  # metres
+    sa.Column("accuracy", sa.Float, nullable=False),
+    sa.Index("ix_flair_beacon_sightings_puck_at", "puck_id", "at"),
 )
 
 callbacks = sa.Table(
