@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,3 +100,54 @@ def weather_series(climate: Climate, seed: int, t: FloatArray) -> WeatherSeries:
 def weather_at(climate: Climate, seed: int, t: float) -> Weather:
     """Outdoor weather at one epoch second (the same numbers as `weather_series`)."""
     return weather_series(climate, seed, np.array([t], dtype=np.float64)).at(0)
+
+
+def solar_declination_deg(day_of_year: float) -> float:
+    """The sun's declination on a day of the year (the same formula `weather_series` uses)."""
+    return 23.44 * math.sin(2 * math.pi * (day_of_year - 81.0) / 365.2425)
+
+
+def half_day_hours(latitude_deg: float, day_of_year: float) -> float:
+    """Hours from sunrise to solar noon: the sunrise hour angle cos ω₀ = −tan φ·tan δ over
+    15° an hour (the geometric horizon, as the light of `weather_series`; 0 in polar night,
+    12 in polar day)."""
+    lat = math.radians(latitude_deg)
+    declination = math.radians(solar_declination_deg(day_of_year))
+    cos_omega = max(-1.0, min(1.0, -math.tan(lat) * math.tan(declination)))
+    return math.degrees(math.acos(cos_omega)) / 15.0
+
+
+def sunrise_sunset(latitude_deg: float, utc_offset_hours: float, t: float) -> tuple[int, int]:
+    """Epoch seconds of sunrise and sunset on the local day holding epoch second `t`.
+
+    The local day and its solar noon (12:00) follow `utc_offset_hours`, as the daylight of
+    `weather_series` does; the day of the year is that of its noon.
+    """
+    offset = utc_offset_hours * 3600.0
+    midnight = math.floor((t + offset) / DAY) * DAY - offset
+    noon = midnight + DAY / 2
+    day_of_year = math.fmod(noon + offset, YEAR) / DAY
+    half = half_day_hours(latitude_deg, day_of_year) * 3600.0
+    return round(noon - half), round(noon + half)
+
+
+def clear_sky_lux(climate: Climate, t: float) -> float:
+    """Daylight at epoch second `t` under a cloudless sky (`light_lux` with no cloud)."""
+    solar_t = t + climate.utc_offset_hours * 3600.0
+    day_of_year = math.fmod(solar_t, YEAR) / DAY
+    hour = math.fmod(solar_t, DAY) / 3600.0
+    lat = math.radians(climate.latitude_deg)
+    declination = math.radians(solar_declination_deg(day_of_year))
+    elevation = math.sin(lat) * math.sin(declination) + math.cos(lat) * math.cos(
+        declination
+    ) * math.cos(math.radians(15.0 * (hour - 12.0)))
+    return max(0.0, elevation) * 110_000.0
+
+
+def wind_chill_c(temperature_c: float, wind_kmh: float) -> float:
+    """The Environment Canada / NWS wind-chill index (°C) at or below 10 °C with wind above
+    4.8 km/h; otherwise the air temperature itself."""
+    if temperature_c > 10.0 or wind_kmh <= 4.8:
+        return temperature_c
+    v = math.pow(wind_kmh, 0.16)
+    return 13.12 + 0.6215 * temperature_c - 11.37 * v + 0.3965 * temperature_c * v

@@ -1,5 +1,6 @@
 """The demo Flair home: five rooms on a central furnace and air conditioner, eight vents,
-five pucks, a bridge and a mini-split in the office, balanced by Flair ("auto" mode)."""
+five pucks, a bridge, a mini-split in the office and an ecobee thermostat with a remote sensor,
+balanced by Flair ("auto" mode), with an occupant whose phone hears the pucks."""
 
 from __future__ import annotations
 
@@ -13,13 +14,42 @@ from sqlalchemy.engine import Connection
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import Climate, weather_at
 from ductwork.vendors.flair import schema
-from ductwork.vendors.flair.store import load_home, site, write_samples
+from ductwork.vendors.flair.store import load_home, occupant_site, site, write_samples
 from ductwork.vendors.flair.twin import HomeTwin, Samples
 from ductwork.vendors.flair.wire import timestamp
 
 TIMEZONE = "America/Chicago"
 DEVICE_NAMESPACE = uuid.UUID("1d6f3e4a-6c0b-4b8e-8f5e-3b1f5c2a9d01")
 START_C = 23.0
+PHONE_USER_AGENT = "Flair/3.14.0 (iPhone; iOS 17.5; Scale/3.00)"
+SCHEDULES = ("Weekdays", "Weekends")
+THERMOSTAT = {"name": "Hallway Thermostat", "make": "ecobee", "model": "ecobee3 lite"}
+THERMOSTAT_SENSOR = {
+    "name": "Hallway Thermostat",
+    "sensor-type": "ecobee_thermostat",
+    "is-tstat": True,
+    "inactive": False,
+}
+SMART_SENSOR = {
+    "name": "Primary Bedroom",
+    "sensor-type": "ecobee_ecobee3_remote_sensor",
+    "is-tstat": False,
+    "inactive": False,
+}
+# The occupant's day in the home's local time: (start, end, room name or None for away, days).
+# They work from home on weekdays and are out for most of a weekend day.
+ROUTINE = (
+    ("22:00", "07:00", "Primary Bedroom", "all"),
+    ("07:00", "08:00", "Kitchen", "all"),
+    ("08:00", "12:00", "Office", "weekdays"),
+    ("12:00", "13:00", "Kitchen", "weekdays"),
+    ("13:00", "17:30", "Office", "weekdays"),
+    ("08:00", "10:00", "Living Room", "weekends"),
+    ("10:00", "16:00", None, "weekends"),
+    ("16:00", "17:30", "Living Room", "weekends"),
+    ("17:30", "19:00", "Kitchen", "all"),
+    ("19:00", "22:00", "Living Room", "all"),
+)
 
 ROOMS = (
     # name, level, envelope, set point, active, vents, pucks
@@ -161,6 +191,8 @@ def create_demo_home(connection: Connection, account_id: int, seed: int, now: fl
         .returning(schema.zones.c.id)
     ).scalar_one()
     vent_number = puck_number = 0
+    room_ids: dict[str, int] = {}
+    thermostat_id = device_id(seed, structure_id, "thermostat", 1)
     for name, level, envelope, set_point, active, vents, pucks in ROOMS:
         room_id = connection.execute(
             sa.insert(schema.rooms)
@@ -172,6 +204,7 @@ def create_demo_home(connection: Connection, account_id: int, seed: int, now: fl
             )
             .returning(schema.rooms.c.id)
         ).scalar_one()
+        room_ids[name] = int(room_id)
         for _ in range(vents):
             vent_number += 1
             vid = device_id(seed, structure_id, "vent", vent_number)
@@ -195,6 +228,17 @@ def create_demo_home(connection: Connection, account_id: int, seed: int, now: fl
                     id=pid, room_id=room_id, attributes=attributes, **stamps
                 )
             )
+            connection.execute(
+                sa.insert(schema.puck_apps).values(
+                    id=device_id(seed, structure_id, "puck-app", puck_number),
+                    puck_id=pid,
+                    attributes={
+                        "app-type": "temp-control",
+                        "app-state": {"set-point-c": set_point},
+                    },
+                    **stamps,
+                )
+            )
         if name == "Living Room":
             bid = device_id(seed, structure_id, "bridge", 1)
             connection.execute(
@@ -209,6 +253,18 @@ def create_demo_home(connection: Connection, account_id: int, seed: int, now: fl
                     **stamps,
                 )
             )
+            connection.execute(
+                sa.insert(schema.thermostats).values(
+                    id=thermostat_id,
+                    room_id=room_id,
+                    attributes=dict(THERMOSTAT),
+                    **stamps,
+                )
+            )
+            # The thermostat senses its own room, as ecobee's remote-sensor list shows it.
+            _remote_sensor(connection, seed, stamps, 1, room_id, thermostat_id, THERMOSTAT_SENSOR)
+        if name == "Primary Bedroom":
+            _remote_sensor(connection, seed, stamps, 2, room_id, thermostat_id, SMART_SENSOR)
         if name == "Office":
             uid = device_id(seed, structure_id, "hvac-unit", 1)
             connection.execute(
@@ -230,8 +286,61 @@ def create_demo_home(connection: Connection, account_id: int, seed: int, now: fl
                     **stamps,
                 )
             )
+    for schedule in SCHEDULES:
+        connection.execute(
+            sa.insert(schema.schedules).values(attributes={"name": schedule}, **stamps)
+        )
+    phone = _device(connection, account_id, PHONE_USER_AGENT, now)
+    routine = [
+        {"start": start, "end": end, "room": room_ids[room] if room else None, "days": days}
+        for start, end, room, days in ROUTINE
+    ]
+    connection.execute(
+        sa.update(schema.structures)
+        .where(schema.structures.c.id == structure_id)
+        .values(site={**site(Climate(), AirHandler()), "occupant": occupant_site(phone, routine)})
+    )
     initialise_state(connection, structure_id, minute)
     return structure_id
+
+
+def _remote_sensor(
+    connection: Connection,
+    seed: int,
+    stamps: dict[str, Any],
+    number: int,
+    room_id: int,
+    thermostat_id: str,
+    attributes: dict[str, Any],
+) -> None:
+    connection.execute(
+        sa.insert(schema.remote_sensors).values(
+            id=device_id(seed, stamps["structure_id"], "remote-sensor", number),
+            room_id=room_id,
+            thermostat_id=thermostat_id,
+            attributes=dict(attributes),
+            **stamps,
+        )
+    )
+
+
+def _device(connection: Connection, account_id: int, user_agent: str, now: float) -> int:
+    """The account's device (a phone or browser signed in to Flair) with this user agent."""
+    table = schema.devices
+    existing = connection.execute(
+        sa.select(table.c.id).where(
+            table.c.account_id == account_id, table.c.user_agent == user_agent
+        )
+    ).scalar()
+    if existing is not None:
+        return int(existing)
+    return int(
+        connection.execute(
+            sa.insert(table)
+            .values(account_id=account_id, user_agent=user_agent, created_at=now, updated_at=now)
+            .returning(table.c.id)
+        ).scalar_one()
+    )
 
 
 def initialise_state(connection: Connection, structure_id: int, minute: int) -> None:

@@ -17,10 +17,14 @@ from ductwork.vendors.flair.twin import (
     DeviceSpec,
     Home,
     HomeTwin,
+    Occupant,
     RoomSpec,
+    RoutineSpan,
     Samples,
     SplitSpec,
+    ThermostatSpec,
     VentPosition,
+    VentStateSample,
 )
 
 CHUNK_MINUTES = 720
@@ -29,6 +33,42 @@ Progress = Callable[[int], None]
 # newest reading of each puck when the catch-up ends there, the chunk's last virtual second).
 ChunkHook = Callable[[Connection, int, list[str], list[str], float], None]
 DEFAULT_SET_POINT_C = 21.0
+
+
+def _clock_minutes(value: str) -> int:
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def occupant_site(device_id: int, routine: list[dict[str, Any]]) -> dict[str, Any]:
+    """The stored form of a structure's occupant: the phone's device id and a daily routine of
+    spans {"start": "HH:MM", "end": "HH:MM", "room": room id or None (away),
+    "days": "all" | "weekdays" | "weekends"} in the structure's local time, first match wins."""
+    return {"device_id": device_id, "routine": routine}
+
+
+def _occupant(connection: Connection, account_id: int, stored: Any) -> Occupant | None:
+    """The structure's occupant, if it has one whose phone is still a device of the account."""
+    if not isinstance(stored, dict) or stored.get("device_id") is None:
+        return None
+    device_id = int(stored["device_id"])
+    exists = connection.execute(
+        sa.select(schema.devices.c.id).where(
+            schema.devices.c.id == device_id, schema.devices.c.account_id == account_id
+        )
+    ).first()
+    if exists is None:
+        return None
+    routine = tuple(
+        RoutineSpan(
+            start=_clock_minutes(str(span["start"])),
+            end=_clock_minutes(str(span["end"])),
+            room_id=None if span.get("room") is None else int(span["room"]),
+            days=str(span.get("days") or "all"),
+        )
+        for span in stored.get("routine") or ()
+    )
+    return Occupant(device_id, routine)
 
 
 def load_home(
@@ -85,6 +125,9 @@ def load_home(
             for p in devices(schema.pucks)
         ),
         splits=splits,
+        thermostats=tuple(ThermostatSpec(t.id, t.room_id) for t in devices(schema.thermostats)),
+        occupant=_occupant(connection, int(row.account_id), row.site.get("occupant")),
+        time_zone=str(attrs.get("time-zone") or "UTC"),
     )
     positions = {
         v.id: VentPosition(v.percent_open, v.percent_open_reason, v.moved_at) for v in vent_rows
@@ -98,11 +141,26 @@ def site(climate: Climate, handler: AirHandler) -> dict[str, Any]:
 
 
 def write_samples(connection: Connection, samples: Samples) -> None:
-    """Append readings to the history tables."""
-    if samples.pucks:
-        connection.execute(sa.insert(schema.puck_readings), [asdict(s) for s in samples.pucks])
-    if samples.vents:
-        connection.execute(sa.insert(schema.vent_readings), [asdict(s) for s in samples.vents])
+    """Append readings, weather, thermostat states and beacon sightings to the history tables
+    (vent states are written by `write_vent_states`, once the vents' own rows are)."""
+    for table, rows in (
+        (schema.puck_readings, samples.pucks),
+        (schema.vent_readings, samples.vents),
+        (schema.weather_readings, samples.weather),
+        (schema.thermostat_states, samples.thermostats),
+        (schema.beacon_sightings, samples.beacons),
+    ):
+        if rows:
+            connection.execute(sa.insert(table), [asdict(s) for s in rows])
+
+
+def write_vent_states(
+    connection: Connection, states: list[VentStateSample], vent_ids: set[str]
+) -> None:
+    """Append the twin's vent moves of the vents in `vent_ids` to the vent-state history."""
+    rows = [asdict(s) for s in states if s.vent_id in vent_ids]
+    if rows:
+        connection.execute(sa.insert(schema.vent_states), rows)
 
 
 class HomeSimulator:
@@ -155,9 +213,10 @@ class HomeSimulator:
                     if claimed != 1:
                         continue
                     write_samples(connection, samples)
+                    written: set[str] = set()
                     for vent_id, position in vents.items():
                         if position.moved:
-                            connection.execute(
+                            updated = connection.execute(
                                 sa.update(schema.vents)
                                 .where(
                                     schema.vents.c.id == vent_id,
@@ -169,7 +228,10 @@ class HomeSimulator:
                                     moved_at=position.moved_at,
                                     updated_at=position.moved_at,
                                 )
-                            )
+                            ).rowcount
+                            if updated == 1:  # no user moved it since the chunk began
+                                written.add(vent_id)
+                    write_vent_states(connection, samples.vent_states, written)
                     connection.execute(
                         sa.update(schema.structures)
                         .where(schema.structures.c.id == structure_id)

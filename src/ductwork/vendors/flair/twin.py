@@ -7,15 +7,23 @@ a vent moves no sooner than 15 minutes after its last move; at least 30 % of the
 stays open against back pressure. In "manual" only users move vents. Noise comes from
 `ductwork.core.noise`, keyed by the structure seed and each device's UUID, so a history is
 the same however it is stepped.
+
+Besides the devices' readings the twin records the weather (every 15 minutes), thermostat
+states (every 15 minutes and at each start and stop of the central system), a vent state for
+each vent it moves, and the beacon sightings of the occupant's phone (every 5 minutes, the
+pucks of the room the occupant's daily routine puts them in).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ductwork.core.noise import unit
+from ductwork.core.noise import smooth, unit
 from ductwork.core.physics import air as psy
 from ductwork.core.physics.house import (
     AirHandler,
@@ -25,7 +33,15 @@ from ductwork.core.physics.house import (
     register_flows,
     step_zone,
 )
-from ductwork.core.physics.weather import YEAR, Climate, Weather, weather_at
+from ductwork.core.physics.weather import (
+    YEAR,
+    Climate,
+    Weather,
+    clear_sky_lux,
+    sunrise_sunset,
+    weather_at,
+    wind_chill_c,
+)
 from ductwork.vendors.flair.models import (
     BALANCE_EVERY_MINUTES,
     BAND_C,
@@ -37,6 +53,12 @@ from ductwork.vendors.flair.models import (
 READING_NAMESPACE = uuid.UUID("6b1c4c52-3f7e-4f0e-9a55-0f1a1c2e0b7d")
 MOTOR_MS_PER_PERCENT = 16.4  # a full stroke takes about 1.64 s (recorded motor-run-time 1641)
 MANUAL = "Manual by User"
+WEATHER_EVERY_MINUTES = 15
+THERMOSTAT_EVERY_MINUTES = 15  # besides every start and stop of the central system
+BEACON_EVERY_MINUTES = 5  # the occupant's phone reports the pucks it hears this often
+BEACON_TXPOWER = -59  # dBm at one metre
+PATH_LOSS_EXPONENT = 2.2  # indoors, line of sight through furniture
+THERMOSTAT_MODES = {"heat": "HEAT", "cool": "COOL", "auto": "AUTO", "float": "OFF"}
 
 
 def channel(device_id: str) -> int:
@@ -47,6 +69,11 @@ def channel(device_id: str) -> int:
 def reading_id(device_id: str, minute: int) -> str:
     """The UUID of a device's reading in a given minute (the same in every replay)."""
     return str(uuid.uuid5(READING_NAMESPACE, f"{device_id}/{minute}"))
+
+
+def record_id(kind: str, key: str, minute: int) -> str:
+    """The UUID of another kind of record (weather, vent state, sighting) in a given minute."""
+    return str(uuid.uuid5(READING_NAMESPACE, f"{kind}/{key}/{minute}"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +108,50 @@ class SplitSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ThermostatSpec:
+    """A wall thermostat: its UUID and the room whose air it senses."""
+
+    id: str
+    room_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineSpan:
+    """Where the occupant is on some days between two local times (minutes after midnight;
+    a span whose end is before its start runs past midnight). `room_id` None: away."""
+
+    start: int
+    end: int
+    room_id: int | None
+    days: str = "all"  # "all", "weekdays" or "weekends"
+
+    def holds(self, local: dt.datetime) -> bool:
+        """Whether the occupant follows this span at local time `local`."""
+        weekend = local.weekday() >= 5
+        if (self.days == "weekdays" and weekend) or (self.days == "weekends" and not weekend):
+            return False
+        now = local.hour * 60 + local.minute
+        if self.start <= self.end:
+            return self.start <= now < self.end
+        return now >= self.start or now < self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Occupant:
+    """Someone living in the home, carrying a phone (a Flair `devices` row) that hears pucks."""
+
+    device_id: int
+    routine: tuple[RoutineSpan, ...]
+
+    def room_at(self, local: dt.datetime) -> int | None:
+        """The room the occupant is in at local time `local` (None: away or unknown)."""
+        for span in self.routine:
+            if span.holds(local):
+                return span.room_id
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class Home:
     """A structure: its settings and what is installed in it."""
 
@@ -95,6 +166,9 @@ class Home:
     vents: tuple[DeviceSpec, ...]
     pucks: tuple[DeviceSpec, ...]
     splits: tuple[SplitSpec, ...] = ()
+    thermostats: tuple[ThermostatSpec, ...] = ()
+    occupant: Occupant | None = None
+    time_zone: str = "UTC"
 
 
 @dataclass(slots=True)
@@ -139,12 +213,75 @@ class VentSample:
     motor_run_time: int
 
 
+@dataclass(frozen=True, slots=True)
+class WeatherSample:
+    """The outdoor weather at a structure, as Flair's weather-readings report it."""
+
+    id: str
+    structure_id: int
+    at: int
+    outside_temperature_c: float
+    humidity: int
+    pressure: float
+    windspeed: float
+    wind_direction: float
+    wind_chill: float
+    condition: str
+    sunrise: int
+    sunset: int
+
+
+@dataclass(frozen=True, slots=True)
+class ThermostatSample:
+    """One thermostat state: its room's air, the target, and what the central system does."""
+
+    id: str
+    thermostat_id: str
+    at: int
+    ambient_temperature_c: float
+    target_temperature_c: float
+    operating_state: str
+    mode: str
+    humidity: int
+
+
+@dataclass(frozen=True, slots=True)
+class VentStateSample:
+    """A vent move made by the twin."""
+
+    id: str
+    vent_id: str
+    at: float
+    percent_open: int
+    percent_open_reason: str
+    set_by: str
+    changeset: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconSample:
+    """The occupant's phone hearing a puck's beacon."""
+
+    id: str
+    puck_id: str
+    device_id: int
+    at: int
+    rssi: int
+    txpower: int
+    distance: float
+    accuracy: float
+
+
 @dataclass(slots=True)
 class Samples:
     """What a run of steps recorded."""
 
     pucks: list[PuckSample] = field(default_factory=list)
     vents: list[VentSample] = field(default_factory=list)
+    weather: list[WeatherSample] = field(default_factory=list)
+    thermostats: list[ThermostatSample] = field(default_factory=list)
+    vent_states: list[VentStateSample] = field(default_factory=list)
+    beacons: list[BeaconSample] = field(default_factory=list)
 
 
 def _battery(full: float, per_year: float, installed_at: float, t: float) -> float:
@@ -156,6 +293,25 @@ def _rssi(seed: int, ch: int, minute: int) -> int:
     return max(-90, min(-45, round(base + 3.0 * unit(seed, ch + 1, minute))))
 
 
+def weather_condition(climate: Climate, weather: Weather, t: float) -> str:
+    """An OpenWeatherMap-style main condition: "Rain" while raining; by day "Clouds" when the
+    daylight is under 60 % of the clear-sky light (over half the sky covered), else "Clear";
+    "Clear" at night."""
+    if weather.raining:
+        return "Rain"
+    clear = clear_sky_lux(climate, t)
+    if clear <= 0.0:
+        return "Clear"
+    return "Clouds" if weather.light_lux < 0.6 * clear else "Clear"
+
+
+def _zone(name: str, utc_offset_hours: float) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone(dt.timedelta(hours=utc_offset_hours))
+
+
 class HomeTwin:
     """Controller plus physics for one structure; `state` is plain JSON so it can be stored."""
 
@@ -164,6 +320,11 @@ class HomeTwin:
         self.state = state
         self.vents = vents
         self._rooms = {r.id: r for r in home.rooms}
+        self._zone = _zone(home.time_zone, home.climate.utc_offset_hours)
+        self._room_pucks: dict[int, list[DeviceSpec]] = {}
+        for puck in home.pucks:
+            if puck.room_id is not None:
+                self._room_pucks.setdefault(puck.room_id, []).append(puck)
 
     @staticmethod
     def initial_state(home: Home, minute: int, start_c: float) -> dict[str, Any]:
@@ -191,7 +352,7 @@ class HomeTwin:
         running = self._thermostat(mode, measured)
         balancing = self.home.mode == "auto" and mode in ("heat", "cool")
         if balancing and minute % BALANCE_EVERY_MINUTES == 0:
-            self._balance(t, mode, measured)
+            self._balance(t, mode, measured, samples)
         self._physics(mode if running else "off", weather)
         self.record(minute, weather, samples)
 
@@ -251,7 +412,9 @@ class HomeTwin:
         hvac["running"] = start or (bool(hvac["running"]) and keep)
         return bool(hvac["running"])
 
-    def _move(self, vent_id: str, percent: int, reason: str, t: float) -> None:
+    def _move(
+        self, vent_id: str, percent: int, reason: str, t: float, moves: dict[str, VentStateSample]
+    ) -> None:
         position = self.vents[vent_id]
         if position.percent_open == percent:
             position.reason = reason
@@ -261,9 +424,20 @@ class HomeTwin:
         )
         position.percent_open, position.reason, position.moved_at = percent, reason, t
         position.moved = True
+        # One state per vent and pass: a vent closed and reopened in one pass keeps the last.
+        moves[vent_id] = VentStateSample(
+            id=record_id("vent-state", vent_id, int(t // 60)),
+            vent_id=vent_id,
+            at=t,
+            percent_open=percent,
+            percent_open_reason=reason,
+            set_by="System",
+            changeset=["percent_open", "percent_open_reason"],
+        )
 
-    def _balance(self, t: float, mode: str, measured: dict[int, float]) -> None:
+    def _balance(self, t: float, mode: str, measured: dict[int, float], samples: Samples) -> None:
         errors = self._errors(mode, measured)
+        moves: dict[str, VentStateSample] = {}
         verb = "heating" if mode == "heat" else "cooling"
         unlocked = [
             v
@@ -275,13 +449,13 @@ class HomeTwin:
             if room is None:
                 continue
             if not room.active:
-                self._move(vent.id, 0, "Room is inactive.", t)
+                self._move(vent.id, 0, "Room is inactive.", t, moves)
                 continue
             error = errors.get(room.id)
             if error is None:
                 continue
             if error > BAND_C:
-                self._move(vent.id, 100, f"This room requires {verb}.", t)
+                self._move(vent.id, 100, f"This room requires {verb}.", t, moves)
             elif error < -BAND_C:
                 point = room.set_point_c * 9 / 5 + 32
                 edge = "below" if mode == "heat" else "above"
@@ -291,10 +465,9 @@ class HomeTwin:
                     f"This room does not require {verb}. Vent will open "
                     f"when the room is {edge} {point:.1f}F.",
                     t,
+                    moves,
                 )
         total = len(self.vents)
-        if not total:
-            return
         open_area = sum(p.percent_open for p in self.vents.values()) / 100.0
         # Back pressure: reopen the vents of the rooms closest to needing air first.
         candidates = sorted(
@@ -306,8 +479,13 @@ class HomeTwin:
                 break
             open_area += (100 - self.vents[vent.id].percent_open) / 100.0
             self._move(
-                vent.id, 100, "Opened to keep the HVAC system within its back-pressure limit.", t
+                vent.id,
+                100,
+                "Opened to keep the HVAC system within its back-pressure limit.",
+                t,
+                moves,
             )
+        samples.vent_states.extend(moves.values())
 
     def _physics(self, mode: str, weather: Weather) -> None:
         home = self.home
@@ -440,3 +618,90 @@ class HomeTwin:
                 "v": vent_sample.system_voltage,
                 "rssi": vent_sample.rssi,
             }
+        if minute % WEATHER_EVERY_MINUTES == 0:
+            self._record_weather(minute, weather, samples)
+        self._record_thermostats(minute, samples)
+        if self.home.occupant is not None and minute % BEACON_EVERY_MINUTES == 0:
+            self._record_beacons(minute, self.home.occupant, samples)
+
+    def _record_weather(self, minute: int, weather: Weather, samples: Samples) -> None:
+        climate, t = self.home.climate, float(minute * 60)
+        sunrise, sunset = sunrise_sunset(climate.latitude_deg, climate.utc_offset_hours, t)
+        samples.weather.append(
+            WeatherSample(
+                id=record_id("weather", f"{self.home.seed}/{self.home.structure_id}", minute),
+                structure_id=self.home.structure_id,
+                at=minute * 60,
+                outside_temperature_c=round(weather.temperature_c, 2),
+                humidity=max(0, min(100, round(100.0 * weather.humidity))),
+                pressure=round(weather.pressure_hpa, 1),
+                windspeed=round(weather.wind_speed_kmh / 3.6, 1),
+                wind_direction=round(weather.wind_direction_deg, 1),
+                wind_chill=round(wind_chill_c(weather.temperature_c, weather.wind_speed_kmh), 2),
+                condition=weather_condition(climate, weather, t),
+                sunrise=sunrise,
+                sunset=sunset,
+            )
+        )
+
+    def _record_thermostats(self, minute: int, samples: Samples) -> None:
+        """A state every 15 minutes, and whenever the central system starts or stops."""
+        if not self.home.thermostats:
+            return
+        hvac = self.state["hvac"]
+        running = bool(hvac.get("running")) and hvac.get("mode") in ("heat", "cool")
+        operating = str(hvac["mode"]) if running else "idle"
+        last = self.state.setdefault("thermostats", {})
+        seed, rooms = self.home.seed, self.state["rooms"]
+        for thermostat in self.home.thermostats:
+            if minute % THERMOSTAT_EVERY_MINUTES and last.get(thermostat.id) == operating:
+                continue
+            last[thermostat.id] = operating
+            values = rooms.get(str(thermostat.room_id)) if thermostat.room_id is not None else None
+            if values is None:  # no room: the house's mean air
+                values = {
+                    "t": sum(float(v["t"]) for v in rooms.values()) / max(1, len(rooms)),
+                    "w": psy.humidity_ratio(20.0, 0.45),
+                }
+            temperature, w = float(values["t"]), float(values["w"])
+            ch = channel(thermostat.id)
+            humidity = round(
+                100.0 * psy.relative_humidity(temperature, w) + 0.8 * unit(seed, ch + 3, minute)
+            )
+            samples.thermostats.append(
+                ThermostatSample(
+                    id=reading_id(thermostat.id, minute),
+                    thermostat_id=thermostat.id,
+                    at=minute * 60,
+                    ambient_temperature_c=round(temperature + 0.08 * unit(seed, ch + 2, minute), 2),
+                    target_temperature_c=self.home.set_point_c,
+                    operating_state=operating,
+                    mode=THERMOSTAT_MODES.get(self.home.heat_cool_mode, "OFF"),
+                    humidity=max(0, min(100, humidity)),
+                )
+            )
+
+    def _record_beacons(self, minute: int, occupant: Occupant, samples: Samples) -> None:
+        """The occupant's phone hears every puck of the room the routine puts them in."""
+        local = dt.datetime.fromtimestamp(minute * 60, self._zone)
+        room_id = occupant.room_at(local)
+        if room_id is None:
+            return
+        seed = self.home.seed
+        for puck in self._room_pucks.get(room_id, ()):
+            ch = channel(puck.id)
+            # The phone wanders about the room: 0.5 to 5 m from the puck, smoothly.
+            distance = round(2.75 + 2.25 * smooth(seed, ch + 6, float(minute), 20.0), 2)
+            loss = 10.0 * PATH_LOSS_EXPONENT * math.log10(distance)
+            samples.beacons.append(
+                BeaconSample(
+                    id=record_id("beacon", f"{occupant.device_id}/{puck.id}", minute),
+                    puck_id=puck.id,
+                    device_id=occupant.device_id,
+                    at=minute * 60,
+                    rssi=round(BEACON_TXPOWER - loss + 2.0 * unit(seed, ch + 7, minute)),
+                    txpower=BEACON_TXPOWER,
+                    distance=distance,
+                    accuracy=round(0.3 * distance, 2),
+                )
+            )
