@@ -7,6 +7,7 @@ so every reading is reproducible.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -109,7 +110,9 @@ def world(
     admin = url = ""
     if backend == "postgresql":
         admin, url = _postgres_database()
-    runtime = Runtime.open(data_dir, url or None)
+    # No Flair token limit: the suite issues far more than 50 tokens a day on frozen clocks
+    # (tests/test_flair_token_limit.py runs its own servers with the default limit).
+    runtime = Runtime.open(data_dir, url or None, flair_token_limit=0)
     try:
         yield World(backend, data_dir, runtime.database_url, runtime, _tenant(runtime, "alice"),
                     _tenant(runtime, "bob"))  # fmt: skip
@@ -125,9 +128,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(world: World) -> Iterator[str]:
-    """A real `ductwork serve` process on the world's database; yields its base URL."""
+@contextlib.contextmanager
+def serve(world: World, *options: str) -> Iterator[str]:
+    """A real `ductwork serve` process on the world's database, with extra options; yields
+    its base URL."""
     port = _free_port()
     # The server's output goes to a file (a pipe nobody reads would fill and stall it); the
     # file is shown when the server fails to start and kept beside the data for inspection.
@@ -136,7 +140,7 @@ def live_server(world: World) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
          str(world.data_dir), "--database-url", world.database_url, "--no-demo",
-         "--log-level", "warning"],
+         "--log-level", "warning", *options],
         stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip
@@ -167,6 +171,14 @@ def live_server(world: World) -> Iterator[str]:
         errors = [line for line in log_path.read_text(errors="replace").splitlines()
                   if "Traceback" in line or line.startswith("ERROR")]  # fmt: skip
         assert not errors, f"the live server logged errors, see {log_path}"
+
+
+@pytest.fixture(scope="session")
+def live_server(world: World) -> Iterator[str]:
+    """A real `ductwork serve` process on the world's database (no Flair token limit, like the
+    world's runtime); yields its base URL."""
+    with serve(world, "--flair-token-limit", "0") as base:
+        yield base
 
 
 @pytest.fixture(scope="session", params=["inprocess", "live"])

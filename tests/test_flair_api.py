@@ -15,7 +15,16 @@ from tests.conftest import FLAIR, FlairTenant, FlairWorld
 RECORDED = Path(__file__).parent / "data" / "flair_recorded"
 EVERY_SCOPE = " ".join(
     f"{r}.{level}"
-    for r in ("users", "structures", "vents", "pucks", "sensors")
+    for r in (
+        "users",
+        "structures",
+        "vents",
+        "pucks",
+        "sensors",
+        "applications",
+        "puck-apps",
+        "thermostats",
+    )
     for level in ("view", "edit")
 )
 JSON_UTF8 = "application/json; charset=utf-8"
@@ -288,6 +297,16 @@ SCOPED = [
     ("bridges", "structures"),
     ("sensor-readings", "sensors"),
     ("vent-sensor-readings", "structures"),
+    ("applications", "applications"),
+    ("puck-apps", "puck-apps"),
+    ("thermostats", "thermostats"),
+    ("thermostat-states", "thermostats"),
+    ("remote-sensors", "sensors"),
+    ("schedules", "structures"),
+    ("vent-states", "vents"),
+    ("beacon-sightings", "sensors"),
+    ("weather-readings", "sensors"),
+    ("devices", "users"),
 ]
 
 
@@ -764,6 +783,16 @@ def test_tenants_never_see_each_other(client: httpx.Client, flair_world: FlairWo
         "bridges",
         "sensor-readings",
         "users",
+        "applications",
+        "puck-apps",
+        "thermostats",
+        "thermostat-states",
+        "remote-sensors",
+        "schedules",
+        "vent-states",
+        "beacon-sightings",
+        "weather-readings",
+        "devices",
     ):
         mine = {
             i["id"] for i in client.get(f"{FLAIR}/api/{type_name}", headers=alice).json()["data"]
@@ -907,8 +936,14 @@ def test_reads_and_refused_writes(
     assert one.status_code == 200
     assert one.json()["data"] == listed[0]
     creating = client.post(collection, headers=headers, json={"data": {"type": type_name}})
-    assert creating.status_code == 405
-    assert creating.json()["errors"][0]["status"] == "405"
+    # Users are accounts (`ductwork users create`): refused with 403, the others have no POST.
+    refused = 403 if type_name == "users" else 405
+    assert creating.status_code == refused
+    assert creating.json()["errors"][0]["status"] == str(refused)
+    if type_name == "users":
+        deleting = client.delete(item.format(id=listed[0]["id"]), headers=headers)
+        assert deleting.status_code == 403
+        assert client.get(item.format(id=listed[0]["id"]), headers=headers).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -214,7 +214,11 @@ def test_callbacks_resource(client: httpx.Client, flair_world: FlairWorld) -> No
         assert missing.status_code == 422
         assert "event_type" in missing.text
         application = client.get(f"{FLAIR}/api/callbacks/{callback}/application", headers=headers)
-        assert application.status_code == 404
+        assert application.status_code == 200, application.text
+        registered = application.json()["data"]
+        assert registered["type"] == "applications"
+        assert registered["attributes"]["client_id"] == flair_world.a.client_id
+        assert registered["attributes"]["client_secret"] is None
     finally:
         deleted = client.delete(f"{FLAIR}/api/callbacks/{callback}", headers=headers)
     assert deleted.status_code == 204

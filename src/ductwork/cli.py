@@ -13,7 +13,13 @@ import click
 
 from ductwork import __version__
 from ductwork.core.accounts import Account, AccountError
-from ductwork.runtime import DEMO_HISTORY_DAYS, PHASON_KEY_VENDOR, Runtime, public_credentials
+from ductwork.runtime import (
+    DEMO_HISTORY_DAYS,
+    FLAIR_TOKEN_LIMIT,
+    PHASON_KEY_VENDOR,
+    Runtime,
+    public_credentials,
+)
 
 data_dir_option = click.option(
     "--data-dir",
@@ -31,9 +37,11 @@ database_option = click.option(
 )
 
 
-def _open(data_dir: Path, database_url: str | None) -> Runtime:
+def _open(
+    data_dir: Path, database_url: str | None, flair_token_limit: int = FLAIR_TOKEN_LIMIT
+) -> Runtime:
     try:
-        return Runtime.open(data_dir, database_url)
+        return Runtime.open(data_dir, database_url, flair_token_limit=flair_token_limit)
     except Exception as exc:  # connection refused, bad URL, unwritable directory
         raise click.ClickException(f"cannot open the database: {exc}") from exc
 
@@ -65,6 +73,17 @@ def main() -> None:
     type=click.FloatRange(0, 60),
     help="Days of simulated history the demo world starts with.",
 )
+@click.option(
+    "--flair-token-limit",
+    default=FLAIR_TOKEN_LIMIT,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="N",
+    envvar="DUCTWORK_FLAIR_TOKEN_LIMIT",
+    show_envvar=True,
+    help="New Flair tokens an application may create a day for each account, as the real "
+    "service allows (refreshing does not count); 0 disables the limit.",
+)
 @click.option("--log-level", default="info", show_default=True, help="uvicorn log level.")
 def serve(
     host: str,
@@ -73,6 +92,7 @@ def serve(
     database_url: str | None,
     no_demo: bool,
     history_days: float,
+    flair_token_limit: int,
     log_level: str,
 ) -> None:
     """Serve every API, the control plane and the dashboard."""
@@ -81,7 +101,7 @@ def serve(
     from ductwork.http.app import create_app
     from ductwork.http.status_lines import use_upper_case_reason_phrases
 
-    runtime = _open(data_dir, database_url)
+    runtime = _open(data_dir, database_url, flair_token_limit)
     base_url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
     stored = None
     if not no_demo:

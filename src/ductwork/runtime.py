@@ -16,6 +16,7 @@ from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
 from ductwork.core.db import create_engine, migrate, resolve_url
 from ductwork.core.webhooks import Outbox
+from ductwork.vendors.flair.oauth import TOKEN_LIMIT
 from ductwork.vendors.flair.service import FlairService
 from ductwork.vendors.flair.store import HomeSimulator
 from ductwork.vendors.phason.demo import create_demo_barn
@@ -32,6 +33,7 @@ PHASON_KEY_VENDOR = "phason"
 PHASON_DEMO_CLIENT = "ductwork demo integration"
 PHASON_DEMO_REDIRECT = "http://localhost:8080/callback"
 FLAIR_DEMO_APP = "ductwork demo"
+FLAIR_TOKEN_LIMIT = TOKEN_LIMIT  # new Flair tokens a day per application and account
 
 
 @dataclass
@@ -52,8 +54,15 @@ class Runtime:
     outbox: Outbox
 
     @classmethod
-    def open(cls, data_dir: Path, database_url: str | None = None) -> Runtime:
-        """Open (and migrate) the database for a data directory."""
+    def open(
+        cls,
+        data_dir: Path,
+        database_url: str | None = None,
+        *,
+        flair_token_limit: int = FLAIR_TOKEN_LIMIT,
+    ) -> Runtime:
+        """Open (and migrate) the database for a data directory; `flair_token_limit`: new Flair
+        tokens a day per application and account (0: no limit)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         url = resolve_url(data_dir, database_url)
         engine = create_engine(url)
@@ -63,6 +72,9 @@ class Runtime:
         phason = PhasonService(engine, clocks, simulator)
         accounts = Accounts(engine, clocks)
         outbox = Outbox(engine)
+        flair = FlairService(
+            engine, clocks, accounts, HomeSimulator(engine), outbox, token_limit=flair_token_limit
+        )
         return cls(
             data_dir=data_dir,
             database_url=url,
@@ -74,7 +86,7 @@ class Runtime:
             phason_settings=PhasonSettings(engine, phason),
             phason_timed=TimedEvents(engine, phason),
             phason_oauth=PhasonAuthorizationServer(engine, clocks, accounts),
-            flair=FlairService(engine, clocks, accounts, HomeSimulator(engine), outbox),
+            flair=flair,
             outbox=outbox,
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from authlib.oauth2.rfc6749 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.accounts import Account, Accounts
 
@@ -83,8 +83,9 @@ class LoginTickets:
         self._table = table
         self._accounts = accounts
 
-    def issue(self, account: Account) -> str:
-        """A new ticket for the account (expired ones are swept on the way)."""
+    def issue(self, account: Account, user_agent: str | None = None) -> str:
+        """A new ticket for the account (expired ones are swept on the way); `user_agent` is
+        the sign-in's User-Agent header, for vendors that record it (see `signed_in`)."""
         ticket = secrets.token_urlsafe(24)
         table = self._table
         with self._engine.begin() as connection:
@@ -96,7 +97,11 @@ class LoginTickets:
                     expires_at=time.time() + LOGIN_SECONDS,
                 )
             )
+            self.signed_in(connection, account, user_agent)
         return ticket
+
+    def signed_in(self, connection: Connection, account: Account, user_agent: str | None) -> None:
+        """A hook for vendors: record the sign-in in the ticket's transaction (nothing here)."""
 
     def redeem(self, ticket: str) -> Account | None:
         """The account of a live ticket; a ticket works once."""

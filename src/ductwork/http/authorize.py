@@ -148,7 +148,8 @@ def endpoints(flow: Authorization) -> tuple[Handler, Handler]:
         )
         if not isinstance(found, Account):
             return login_page(brand, oauth, name, "The email or password is not correct.")
-        ticket = await anyio.to_thread.run_sync(flow.tickets.issue, found)
+        agent = request.headers.get("user-agent")
+        ticket = await anyio.to_thread.run_sync(flow.tickets.issue, found, agent)
         return consent_page(brand, oauth, name, found.email, ticket, grant)
 
     async def consent(request: Request) -> Response:

@@ -19,6 +19,7 @@ BALANCE_EVERY_MINUTES = 5
 MODE_SWITCH_HYSTERESIS_C = 3.0 * 5.0 / 9.0  # 3 °F, Flair's default heat/cool hysteresis
 MIN_OPEN_FRACTION = 0.3  # back-pressure limit: keep at least 30 % of vent area open
 SET_POINT_LOW_C, SET_POINT_HIGH_C = 10.0, 32.23  # the pucks' default set-point bounds
+PUCK_APP_TYPES = ("temp-control", "tv-remote", "ir-remote", "occupancy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +27,13 @@ class Attr:
     """One attribute: its JSON kind, whether clients may write it, and its allowed values."""
 
     name: str
-    kind: str  # "string", "integer", "number", "boolean", "any"
+    kind: str  # "string", "integer", "number", "boolean", "strings", "object", "any"
     editable: bool = False
     choices: tuple[Any, ...] = ()
     low: float | None = None
     high: float | None = None
     nullable: bool = True
+    on_create: bool = False  # writable when the resource is created, read-only after
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,8 @@ class Rel:
     `column` of the target's table pointing back here. `linkage` says whether resource objects
     carry `data` for it (the real service omits it for large or computed links), `self_link`
     whether it has a relationship endpoint (links.self), `editable` whether clients may change it.
+    A `reverse` to-one link is the first target row whose `column` points back here (in the
+    target's order: the newest reading or state, a room's thermostat).
     """
 
     name: str
@@ -51,6 +55,8 @@ class Rel:
     linkage: bool = True
     self_link: bool = True
     editable: bool = False
+    reverse: bool = False
+    typed_null: bool = False  # an empty to-one link is {"type": ..., "id": null}, not null
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,7 @@ USERS = ResourceType(
         Rel("editable-structures", "structures", True, None, linkage=False),
         Rel("viewable-structures", "structures", True, None, linkage=False),
         Rel("default-structure", "structures", False, "default_structure"),
+        Rel("devices", "devices", True, "account_id", False, False),
     ),
 )
 
@@ -142,7 +149,7 @@ STRUCTURES = ResourceType(
         Attr("time-zone", "string", editable=True, nullable=False),
         Attr("location", "string", editable=True),
         Attr("hold-until", "string"),
-        Attr("active-schedule-id", "string"),
+        Attr("active-schedule-id", "string", editable=True),
         Attr("setup-complete", "boolean"),
         Attr("current-heat-cool-mode", "string"),
         Attr("hvac-running", "boolean"),
@@ -155,6 +162,10 @@ STRUCTURES = ResourceType(
         Rel("pucks", "pucks", True, "structure_id", linkage=False, editable=True),
         Rel("hvac-units", "hvac-units", True, "structure_id", linkage=False, editable=True),
         Rel("bridges", "bridges", True, "structure_id", linkage=False, editable=True),
+        Rel("thermostats", "thermostats", True, "structure_id", linkage=False, editable=True),
+        Rel("remote-sensors", "remote-sensors", True, "structure_id", linkage=False),
+        Rel("schedules", "schedules", True, "structure_id", linkage=False, editable=True),
+        Rel("weather-readings", "weather-readings", True, "structure_id", False, False),
     ),
     creatable=True,
     deletable=True,
@@ -205,6 +216,9 @@ ROOMS = ResourceType(
         Rel("pucks", "pucks", True, "room_id", editable=True),
         Rel("hvac-units", "hvac-units", True, "room_id", editable=True),
         Rel("bridges", "bridges", True, "room_id", editable=True),
+        Rel("remote-sensors", "remote-sensors", True, "room_id", editable=True),
+        Rel("thermostat", "thermostats", False, "room_id", reverse=True, typed_null=True),
+        Rel("puck-apps", "puck-apps", True, "room_id", linkage=False),
     ),
     creatable=True,
     deletable=True,
@@ -228,8 +242,12 @@ VENTS = ResourceType(
     (
         _ROOM,
         _STRUCTURE,
-        Rel("current-reading", "vent-sensor-readings", False, None, False, False),
+        Rel(
+            "current-reading", "vent-sensor-readings", False, "vent_id", False, False, reverse=True
+        ),
         Rel("sensor-readings", "vent-sensor-readings", True, "vent_id", False, False),
+        Rel("current-state", "vent-states", False, "vent_id", False, False, reverse=True),
+        Rel("vent-states", "vent-states", True, "vent_id", False, False),
     ),
     creatable=True,
     deletable=True,
@@ -261,8 +279,10 @@ PUCKS = ResourceType(
     (
         _ROOM,
         _STRUCTURE,
-        Rel("current-reading", "sensor-readings", False, None, False, False),
+        Rel("current-reading", "sensor-readings", False, "puck_id", False, False, reverse=True),
         Rel("sensor-readings", "sensor-readings", True, "puck_id", False, False),
+        Rel("beacon-sightings", "beacon-sightings", True, "puck_id", False, False),
+        Rel("puck-apps", "puck-apps", True, "puck_id", linkage=False),
     ),
     creatable=True,
     deletable=True,
@@ -366,6 +386,181 @@ CALLBACKS = ResourceType(
     required_on_create=("structure",),
 )
 
+APPLICATIONS = ResourceType(
+    "applications",
+    ("applications",),
+    (
+        Attr("name", "string", editable=True, nullable=False),
+        Attr("description", "string", editable=True, nullable=False),
+        Attr("client_id", "string"),
+        Attr("client_secret", "string"),
+        Attr("redirect_uris", "strings", editable=True, nullable=False),
+        Attr("scopes", "strings", editable=True, nullable=False),
+        Attr("created-at", "string"),
+    ),
+    (
+        Rel("user", "users", False, "account_id"),
+        Rel("callbacks", "callbacks", True, "application_id", linkage=False),
+    ),
+    creatable=True,
+    deletable=True,
+)
+
+PUCK_APPS = ResourceType(
+    "puck-apps",
+    ("puck-apps",),
+    (
+        Attr("app-type", "string", choices=PUCK_APP_TYPES, nullable=False, on_create=True),
+        Attr("app-state", "object", editable=True, nullable=False),
+        *_stamps(),
+    ),
+    (Rel("puck", "pucks", False, "puck_id", editable=True),),
+    creatable=True,
+    deletable=True,
+    uuid_ids=True,
+    required_on_create=("puck",),
+)
+
+THERMOSTATS = ResourceType(
+    "thermostats",
+    ("thermostats",),
+    (
+        Attr("name", "string", editable=True, nullable=False),
+        Attr("make", "string", on_create=True),
+        Attr("model", "string", on_create=True),
+        Attr("mode", "string"),
+        Attr("operating-state", "string"),
+        Attr("last-non-idle-mode", "string"),
+        Attr("current-set-point", "number"),
+        Attr("is-offline", "boolean"),
+        Attr("is-out-of-sync", "boolean"),
+        *_stamps(),
+    ),
+    (
+        _ROOM,
+        _STRUCTURE,
+        Rel("thermostat-states", "thermostat-states", True, "thermostat_id", False, False),
+        Rel("current-state", "thermostat-states", False, "thermostat_id", False, False, True),
+        Rel("remote-sensor", "remote-sensors", False, "thermostat_id", reverse=True),
+    ),
+    creatable=True,
+    deletable=True,
+    uuid_ids=True,
+    required_on_create=("structure",),
+)
+
+THERMOSTAT_STATES = ResourceType(
+    "thermostat-states",
+    ("thermostats",),
+    (
+        Attr("ambient-temperature-c", "number"),
+        Attr("target-temperature-c", "number"),
+        Attr("upper-setpoint-c", "number"),
+        Attr("lower-setpoint-c", "number"),
+        Attr("operating-state", "string"),
+        Attr("mode", "string"),
+        Attr("fan-state", "string"),
+        Attr("humidity", "integer"),
+        Attr("home-away", "string"),
+        Attr("online", "boolean"),
+        Attr("created-at", "string"),
+    ),
+    (Rel("thermostat", "thermostats", False, "thermostat_id", self_link=False),),
+    uuid_ids=True,
+)
+
+REMOTE_SENSORS = ResourceType(
+    "remote-sensors",
+    ("sensors", "structures"),
+    (
+        Attr("name", "string", editable=True, nullable=False),
+        Attr("sensor-type", "string"),
+        Attr("is-tstat", "boolean"),
+        Attr("inactive", "boolean"),
+        *_stamps(),
+    ),
+    (_ROOM, _STRUCTURE, Rel("thermostat", "thermostats", False, "thermostat_id")),
+    uuid_ids=True,
+)
+
+SCHEDULES = ResourceType(
+    "schedules",
+    ("structures",),
+    (Attr("name", "string", editable=True, nullable=False), *_stamps()),
+    (_STRUCTURE,),
+    creatable=True,
+    deletable=True,
+    required_on_create=("structure",),
+)
+
+VENT_STATES = ResourceType(
+    "vent-states",
+    ("vents", "structures"),
+    (
+        Attr("percent-open", "integer", low=0, high=100, nullable=False, on_create=True),
+        Attr("percent-open-reason", "string"),
+        Attr("set-by", "string"),
+        Attr("changeset", "any"),
+        Attr("created-at", "string"),
+    ),
+    (Rel("vent", "vents", False, "vent_id", self_link=False, editable=True),),
+    creatable=True,
+    uuid_ids=True,
+    required_on_create=("vent",),
+)
+
+BEACON_SIGHTINGS = ResourceType(
+    "beacon-sightings",
+    ("sensors",),
+    (
+        Attr("rssi", "integer"),
+        Attr("txpower", "integer"),
+        Attr("distance", "number"),
+        Attr("bluetooth-name", "string"),
+        Attr("bluetooth-mac", "string"),
+        Attr("observer-wifi-mac", "string"),
+        Attr("observer-device-uuid", "string"),
+        Attr("distance-string", "string"),
+        Attr("description", "string"),
+        Attr("accuracy", "number"),
+        Attr("created-at", "string"),
+    ),
+    (
+        Rel("puck", "pucks", False, "puck_id", self_link=False),
+        Rel("device", "devices", False, "device_id", self_link=False),
+    ),
+    uuid_ids=True,
+)
+
+WEATHER_READINGS = ResourceType(
+    "weather-readings",
+    ("sensors",),
+    (
+        Attr("sunrise", "string"),
+        Attr("sunset", "string"),
+        Attr("outside-temperature-c", "number"),
+        Attr("windspeed", "number"),
+        Attr("wind-direction", "number"),
+        Attr("humidity", "number"),
+        Attr("pressure", "number"),
+        Attr("wind-chill", "number"),
+        Attr("condition", "string"),
+        Attr("created-at", "string"),
+    ),
+    (Rel("structure", "structures", False, "structure_id", self_link=False),),
+    uuid_ids=True,
+)
+
+DEVICES = ResourceType(
+    "devices",
+    ("users",),
+    (Attr("user-agent", "string"), *_stamps()),
+    (
+        Rel("user", "users", False, "account_id", self_link=False),
+        Rel("beacon-sightings", "beacon-sightings", True, "device_id", False, False),
+    ),
+)
+
 TYPES: dict[str, ResourceType] = {
     t.name: t
     for t in (
@@ -380,6 +575,16 @@ TYPES: dict[str, ResourceType] = {
         SENSOR_READINGS,
         VENT_SENSOR_READINGS,
         CALLBACKS,
+        APPLICATIONS,
+        PUCK_APPS,
+        THERMOSTATS,
+        THERMOSTAT_STATES,
+        REMOTE_SENSORS,
+        SCHEDULES,
+        VENT_STATES,
+        BEACON_SIGHTINGS,
+        WEATHER_READINGS,
+        DEVICES,
     )
 }
 

@@ -4,11 +4,17 @@ Partner applications (clients) and tokens live in the database with their secret
 each grant is one registered Authlib class. A token belongs to a ductwork account (the
 tenant): the application's owner for client credentials, the signed-in user otherwise.
 Token lifetimes run on the account's clock, so expiry can be tested by moving the clock.
+
+Like the real service, an application gets at most `token_limit` new tokens a day for each
+account (refreshing does not count; the day is the account clock's last 86,400 seconds), and
+every sign-in (the password grant, the authorization page's form) records the user agent as
+one of the account's devices.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import re
 import secrets
 import threading
@@ -23,8 +29,13 @@ from authlib.oauth2.rfc6749 import (
     TokenMixin,
     grants,
 )
-from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidScopeError
-from sqlalchemy.engine import Engine
+from authlib.oauth2.rfc6749.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
@@ -36,6 +47,9 @@ EXPIRES_IN = 3600
 CODE_SECONDS = 600.0
 _SCOPE_SEPARATORS = re.compile(r"[\s,+]+")
 _TOKEN_CACHE_SECONDS = 2.0
+TOKEN_LIMIT = 50  # new tokens a day per application and account (0: no limit)
+TOKEN_LIMIT_WINDOW = 86_400.0  # seconds of the account's clock
+USER_AGENT_LENGTH = 500
 
 
 def split_scopes(text: str | None) -> list[str]:
@@ -54,6 +68,57 @@ def normalise_parameters(params: Mapping[str, str]) -> dict[str, str]:
     if "grant_type" in result:
         result["grant_type"] = result["grant_type"].strip().replace(" ", "_")
     return result
+
+
+def user_agent(headers: Mapping[str, str]) -> str | None:
+    """The request's User-Agent header, if it has one."""
+    return next((v for k, v in headers.items() if k.lower() == "user-agent"), None)
+
+
+def device_agent(agent: str | None) -> str | None:
+    """A User-Agent as a device is recorded: None (nothing recorded) when missing or blank,
+    NULs dropped (PostgreSQL text cannot hold them), cut to the column's 500 characters."""
+    if agent is None or not agent.strip():
+        return None
+    return agent.replace("\x00", "")[:USER_AGENT_LENGTH]
+
+
+def record_device(connection: Connection, account_id: int, agent: str, now: float) -> None:
+    """Insert the account's device for this user agent, or bump its updated_at (one upsert,
+    so concurrent sign-ins with the same agent never collide on the unique constraint)."""
+    values = {"account_id": account_id, "user_agent": agent, "created_at": now, "updated_at": now}
+    dialect = connection.dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"no upsert for {dialect}")
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(schema.devices)
+    connection.execute(
+        insert.values(**values).on_conflict_do_update(
+            index_elements=[schema.devices.c.account_id, schema.devices.c.user_agent],
+            set_={"updated_at": insert.excluded.updated_at},
+        )
+    )
+
+
+class TokenLimitError(InvalidRequestError):  # type: ignore[misc]
+    """429: the application already has its day's new tokens for this account; Retry-After
+    says when the oldest of them leaves the 24-hour window (on the account's clock)."""
+
+    status_code = 429
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            description=(
+                f"Token limit reached: an application may create {limit} tokens a day for an "
+                "account. Refresh an existing token instead (refreshing does not count toward "
+                f"the limit), or retry in {retry_after} seconds."
+            )
+        )
+        self.retry_after = retry_after
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        """The JSON content type and Retry-After (the token endpoint adds no-store)."""
+        headers: list[tuple[str, str]] = super().get_headers()
+        return [*headers, ("Retry-After", str(self.retry_after))]
 
 
 @dataclass(frozen=True)
@@ -222,6 +287,13 @@ class PasswordGrant(_ScopedGrant, grants.ResourceOwnerPasswordCredentialsGrant):
             raise InvalidGrantError(description="The username or password is wrong.")
         return checked
 
+    def save_token(self, token: dict[str, Any]) -> None:
+        """A sign-in: the token and the user agent's device are stored together."""
+        server: FlairAuthorizationServer = self.server
+        server.save_token(
+            token, self.request, device=device_agent(user_agent(self.request.headers))
+        )
+
 
 class AuthorizationCodeGrant(_ScopedGrant, grants.AuthorizationCodeGrant):  # type: ignore[misc]
     """authorization_code: sign-in and consent at /oauth/authorize, then the code at the token
@@ -290,6 +362,21 @@ class ImplicitGrant(_ScopedGrant, grants.ImplicitGrant):  # type: ignore[misc]
         redirect_uri: str = super().validate_authorization_request()
         return redirect_uri
 
+    def create_authorization_response(
+        self, redirect_uri: str, grant_user: Account | None
+    ) -> tuple[int, Any, list[tuple[str, str]]]:
+        """A token over the daily limit goes back to the client in the fragment, as every
+        implicit-grant error does (a browser follows redirects, not 429s)."""
+        try:
+            result: tuple[int, Any, list[tuple[str, str]]] = super().create_authorization_response(
+                redirect_uri, grant_user
+            )
+        except TokenLimitError as error:
+            error.redirect_uri = redirect_uri
+            error.redirect_fragment = True
+            raise
+        return result
+
     def validate_requested_scope(self) -> None:
         """Known, registered, and view-only."""
         super().validate_requested_scope()
@@ -321,15 +408,23 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         server: FlairAuthorizationServer = self.server
         server.revoke(refresh_token.id)
 
+    def save_token(self, token: dict[str, Any]) -> None:
+        """Refreshed tokens are marked: they do not count toward the daily limit."""
+        server: FlairAuthorizationServer = self.server
+        server.save_token(token, self.request, refreshed=True)
+
 
 class FlairAuthorizationServer(Server):
     """Authlib's server with ductwork's storage, clocks and accounts."""
 
-    def __init__(self, engine: Engine, clocks: Clocks, accounts: Accounts) -> None:
+    def __init__(
+        self, engine: Engine, clocks: Clocks, accounts: Accounts, token_limit: int = TOKEN_LIMIT
+    ) -> None:
         super().__init__(scopes_supported=list(ALL_SCOPES))
         self.engine = engine
         self.clocks = clocks
         self.accounts = accounts
+        self.token_limit = token_limit  # new tokens a day per application and account; 0: none
         self._principals: dict[str, tuple[float, Principal, float, int]] = {}
         self._lock = threading.Lock()
         self.register_grant(ClientCredentialsGrant)
@@ -338,7 +433,7 @@ class FlairAuthorizationServer(Server):
         self.register_grant(AuthorizationCodeGrant)
         self.register_grant(ImplicitGrant)
         self.register_token_generator("default", self._generate)
-        self.logins = LoginTickets(engine, schema.logins, accounts)
+        self.logins = FlairLoginTickets(engine, schema.logins, accounts, clocks)
 
     # ------------------------------------------------------------ Authlib hooks
     def query_client(self, client_id: str) -> Client | None:
@@ -369,25 +464,78 @@ class FlairAuthorizationServer(Server):
             token["refresh_token"] = secrets.token_urlsafe(24)
         return token
 
-    def save_token(self, token: dict[str, Any], request: FlairRequest) -> None:
-        """Store the token's hashes, never the token."""
+    def save_token(
+        self,
+        token: dict[str, Any],
+        request: FlairRequest,
+        *,
+        refreshed: bool = False,
+        device: str | None = None,
+    ) -> None:
+        """Store the token's hashes, never the token; a new (not refreshed) token over the daily
+        limit raises TokenLimitError and stores nothing. `device`: the user agent a sign-in
+        came with, recorded in the same transaction."""
         client: Client = request.client
         user: Account | None = request.user
         account_id = user.id if user is not None else client.application.account_id
+        application_id = client.application.id
         refresh = token.get("refresh_token")
+        now = self.clocks.now(account_id)
         with self.engine.begin() as connection:
+            if not refreshed and self.token_limit > 0:
+                # Concurrent token requests of one application queue here (PostgreSQL; SQLite
+                # has one writer anyway), so the count below sees every token before ours.
+                connection.execute(
+                    sa.select(schema.applications.c.id)
+                    .where(schema.applications.c.id == application_id)
+                    .with_for_update()
+                )
             connection.execute(
                 sa.insert(schema.tokens).values(
                     account_id=account_id,
-                    application_id=client.application.id,
+                    application_id=application_id,
                     access_hash=digest(token["access_token"]),
                     refresh_hash=digest(refresh) if refresh else None,
                     scope=token["scope"],
-                    issued_at=self.clocks.now(account_id),
+                    issued_at=now,
                     expires_in=token["expires_in"],
                     revoked=False,
+                    refreshed=refreshed,
                 )
             )
+            if not refreshed and self.token_limit > 0:
+                self._check_limit(connection, application_id, account_id, now)
+            if device is not None:
+                record_device(connection, account_id, device, now)
+
+    def _check_limit(
+        self, connection: Connection, application_id: int, account_id: int, now: float
+    ) -> None:
+        """Raise TokenLimitError (rolling the new token back) when it is one too many: the
+        window holds the new token and the earlier ones, so more than `token_limit` in all."""
+        tokens = schema.tokens.c
+        issued = (
+            connection.execute(
+                sa.select(tokens.issued_at)
+                .where(
+                    tokens.application_id == application_id,
+                    tokens.account_id == account_id,
+                    tokens.refreshed.is_(False),
+                    tokens.issued_at > now - TOKEN_LIMIT_WINDOW,
+                )
+                .order_by(tokens.issued_at)
+            )
+            .scalars()
+            .all()
+        )
+        earlier = len(issued) - 1
+        if earlier < self.token_limit:
+            return
+        # A new token is possible again when all but limit - 1 of the earlier ones have left
+        # the window: with exactly `limit` of them, when the oldest does.
+        frees_a_place = float(issued[earlier - self.token_limit])
+        retry_after = max(1, math.ceil(frees_a_place + TOKEN_LIMIT_WINDOW - now))
+        raise TokenLimitError(self.token_limit, retry_after)
 
     # ------------------------------------------------------------ token storage
     def account(self, account_id: int) -> Account | None:
@@ -421,6 +569,10 @@ class FlairAuthorizationServer(Server):
             connection.execute(
                 sa.update(schema.tokens).where(schema.tokens.c.id == token_id).values(revoked=True)
             )
+        self.forget_cached()
+
+    def forget_cached(self) -> None:
+        """Drop this process's cache of checked tokens (after tokens were revoked or deleted)."""
         with self._lock:
             self._principals.clear()
 
@@ -472,6 +624,21 @@ class FlairAuthorizationServer(Server):
                 self._principals.clear()
             self._principals[hashed] = (time.monotonic(), principal, row.issued_at, row.expires_in)
         return principal
+
+
+class FlairLoginTickets(LoginTickets):
+    """Login tickets that record the user agent of each sign-in as one of the account's
+    devices, in the ticket's transaction."""
+
+    def __init__(self, engine: Engine, table: sa.Table, accounts: Accounts, clocks: Clocks) -> None:
+        super().__init__(engine, table, accounts)
+        self._clocks = clocks
+
+    def signed_in(self, connection: Connection, account: Account, agent: str | None) -> None:
+        """Record (or bump) the device of the sign-in's user agent."""
+        device = device_agent(agent)
+        if device is not None:
+            record_device(connection, account.id, device, self._clocks.now(account.id))
 
 
 def _application(row: Any) -> Application:

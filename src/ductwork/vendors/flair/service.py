@@ -9,22 +9,23 @@ homes are caught up to its clock, so a write lands at "now" in the twin's histor
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, Row
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
+from ductwork.core.oauth import digest
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import Climate
 from ductwork.core.schema import accounts as accounts_table
 from ductwork.core.webhooks import Outbox, new_secret
-from ductwork.vendors.flair import schema, wire
+from ductwork.vendors.flair import documents, schema, validation, wire
 from ductwork.vendors.flair.demo import (
     create_demo_home,
     initialise_state,
@@ -37,26 +38,24 @@ from ductwork.vendors.flair.demo import (
 from ductwork.vendors.flair.exceptions import (
     FlairError,
     bad_request,
-    conflict,
     forbidden,
     invalid,
     not_found,
 )
 from ductwork.vendors.flair.models import (
+    ALL_SCOPES,
     EVENT_TYPES,
     TYPES,
-    Attr,
     Principal,
     Rel,
     ResourceType,
 )
-from ductwork.vendors.flair.oauth import Applications, FlairAuthorizationServer
+from ductwork.vendors.flair.oauth import TOKEN_LIMIT, Applications, FlairAuthorizationServer
 from ductwork.vendors.flair.store import HomeSimulator, site
 from ductwork.vendors.flair.wire import Json, identifier
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-SENSOR_FIRMWARE, VENT_FIRMWARE = 135, 136
 
 TABLES: dict[str, sa.Table] = {
     "users": schema.users,
@@ -70,13 +69,26 @@ TABLES: dict[str, sa.Table] = {
     "sensor-readings": schema.puck_readings,
     "vent-sensor-readings": schema.vent_readings,
     "callbacks": schema.callbacks,
+    "applications": schema.applications,
+    "puck-apps": schema.puck_apps,
+    "thermostats": schema.thermostats,
+    "thermostat-states": schema.thermostat_states,
+    "remote-sensors": schema.remote_sensors,
+    "schedules": schema.schedules,
+    "vent-states": schema.vent_states,
+    "beacon-sightings": schema.beacon_sightings,
+    "weather-readings": schema.weather_readings,
+    "devices": schema.devices,
 }
-# Readings belong to an account through their device.
+# Readings and states belong to an account through what they were taken for (newest first).
 _READING_PARENT = {
     "sensor-readings": (schema.pucks, "puck_id"),
     "vent-sensor-readings": (schema.vents, "vent_id"),
+    "thermostat-states": (schema.thermostats, "thermostat_id"),
+    "vent-states": (schema.vents, "vent_id"),
+    "beacon-sightings": (schema.pucks, "puck_id"),
+    "weather-readings": (schema.structures, "structure_id"),
 }
-_CURRENT_READING = {"vents": "vent-sensor-readings", "pucks": "sensor-readings"}
 # The callback event a write of each type sends (sensor events come from the twin).
 _EVENT_OF = {t: e for e, t in EVENT_TYPES.items()}
 
@@ -136,6 +148,8 @@ class FlairService:
         accounts: Accounts,
         simulator: HomeSimulator,
         outbox: Outbox,
+        *,
+        token_limit: int = TOKEN_LIMIT,
     ) -> None:
         self._engine = engine
         self._clocks = clocks
@@ -143,7 +157,7 @@ class FlairService:
         self.simulator = simulator
         self.outbox = outbox
         simulator.on_chunk = self._twin_events
-        self.oauth = FlairAuthorizationServer(engine, clocks, accounts)
+        self.oauth = FlairAuthorizationServer(engine, clocks, accounts, token_limit)
         self.applications = Applications(engine, clocks)
 
     # ------------------------------------------------------------ plumbing
@@ -209,7 +223,7 @@ class FlairService:
                 sa.select(table)
                 .join(parent, parent.c.id == table.c[column])
                 .where(parent.c.account_id == account_id)
-                .order_by(table.c.at.desc(), table.c.id)
+                .order_by(table.c.at.desc(), table.c.id.desc())
             )
         return (
             sa.select(table).where(table.c.account_id == account_id).order_by(_id_column(type_name))
@@ -246,12 +260,24 @@ class FlairService:
         states = self._states(connection, account_id) if rows else {}
         many: dict[str, dict[str, list[Json]]] = {}
         ids = [self._key(type_name, r) for r in rows]
+        keys: list[Any] = ids if resource_type.uuid_ids else [int(i) for i in ids]
         for rel in resource_type.rels:
-            if rel.many and rel.linkage and rel.column is not None and not _own(type_name, rel):
+            if rel.reverse and rel.linkage and rel.column is not None:
+                target = TABLES[rel.target]
+                candidates: dict[str, list[Row[Any]]] = {}
+                for t in connection.execute(
+                    sa.select(target).where(target.c[rel.column].in_(keys)).order_by(target.c.id)
+                ):
+                    candidates.setdefault(str(t._mapping[rel.column]), []).append(t)
+                many[rel.name] = {
+                    owner: [{"type": rel.target, "id": str(r.id)}]
+                    for owner, found in candidates.items()
+                    for r in _first_reverse(rel.target, found)
+                }
+            elif rel.many and rel.linkage and rel.column is not None and not _own(type_name, rel):
                 target = TABLES[rel.target]
                 owner = target.c[rel.column]
                 grouped: dict[str, list[Json]] = {}
-                keys: list[Any] = ids if resource_type.uuid_ids else [int(i) for i in ids]
                 for t in connection.execute(
                     sa.select(target.c.id, owner).where(owner.in_(keys)).order_by(target.c.id)
                 ):
@@ -264,14 +290,23 @@ class FlairService:
                     schema.structures.c.account_id == account_id
                 )
             ).scalar()
+        context = documents.context(connection, type_name, rows)
         result = []
         for row, key in zip(rows, ids, strict=True):
-            values = self._attributes(type_name, row, states)
+            values = documents.attributes(type_name, row, states, context)
             attributes = {a.name: values.get(a.name) for a in resource_type.attrs}
             relationships: Json = {}
             for rel in resource_type.rels:
-                if rel.linkage and rel.many and rel.column is not None and _own(type_name, rel):
-                    data: Any = [i for i in [identifier(rel.target, row._mapping[rel.column])] if i]
+                data: Any
+                if rel.linkage and rel.reverse:
+                    found = many.get(rel.name, {}).get(key)
+                    data = (
+                        found[0]
+                        if found
+                        else ({"type": rel.target, "id": None} if rel.typed_null else None)
+                    )
+                elif rel.linkage and rel.many and rel.column is not None and _own(type_name, rel):
+                    data = [i for i in [identifier(rel.target, row._mapping[rel.column])] if i]
                 elif rel.linkage and rel.many:
                     data = many.get(rel.name, {}).get(key, [])
                 elif rel.linkage and rel.name == "default-structure":
@@ -292,79 +327,6 @@ class FlairService:
     @staticmethod
     def _key(type_name: str, row: Row[Any]) -> str:
         return str(row.account_id if type_name == "users" else row.id)
-
-    @staticmethod
-    def _attributes(type_name: str, row: Row[Any], states: dict[int, dict[str, Any]]) -> Json:
-        if type_name == "sensor-readings":
-            return {
-                "room-temperature-c": row.room_temperature_c,
-                "humidity": row.humidity,
-                "room-pressure": row.room_pressure,
-                "light": row.light,
-                "system-voltage": row.system_voltage,
-                "rssi": row.rssi,
-                "is-gateway": row.is_gateway,
-                "desired-temperature-c": row.desired_temperature_c,
-                "button-pushes": 0,
-                "firmware-version-s": SENSOR_FIRMWARE,
-                "message-version": 0,
-                "created-at": wire.timestamp(row.at),
-            }
-        if type_name == "vent-sensor-readings":
-            return {
-                "duct-temperature-c": row.duct_temperature_c,
-                "duct-pressure": row.duct_pressure,
-                "percent-open": row.percent_open,
-                "system-voltage": row.system_voltage,
-                "rssi": row.rssi,
-                "motor-run-time": row.motor_run_time,
-                "motor-current": None,
-                "firmware-version-s": VENT_FIRMWARE,
-                "lights": None,
-                "created-at": wire.timestamp(row.at),
-            }
-        values = dict(row.attributes)
-        values["created-at"] = wire.timestamp(row.created_at)
-        values["updated-at"] = wire.timestamp(row.updated_at)
-        if type_name == "structures":
-            hvac = dict(row.state).get("hvac", {})
-            values["current-heat-cool-mode"] = hvac.get("mode")
-            values["hvac-running"] = bool(hvac.get("running", False))
-            return values
-        state = states.get(int(row.structure_id), {}) if type_name != "users" else {}
-        if type_name == "rooms":
-            readings = state.get("room_pucks", {}).get(str(row.id), [])
-            pucks = [state.get("pucks", {}).get(p) for p in readings]
-            known = [p for p in pucks if p is not None]
-            values["current-temperature-c"] = (
-                round(sum(p["t"] for p in known) / len(known), 2) if known else None
-            )
-            values["current-humidity"] = (
-                round(sum(p["h"] for p in known) / len(known)) if known else None
-            )
-            values["pucks-inactive"] = "Active" if readings else "NotSetup"
-            values["state-updated-at"] = values["updated-at"]
-        elif type_name == "vents":
-            latest = state.get("vent_readings", {}).get(row.id, {})
-            values.update(
-                {
-                    "percent-open": row.percent_open,
-                    "percent-open-reason": row.percent_open_reason,
-                    "voltage": latest.get("v"),
-                    "current-rssi": latest.get("rssi"),
-                }
-            )
-        elif type_name == "pucks":
-            latest = state.get("pucks", {}).get(row.id, {})
-            values.update(
-                {
-                    "current-temperature-c": latest.get("t"),
-                    "current-humidity": latest.get("h"),
-                    "voltage": latest.get("v"),
-                    "current-rssi": latest.get("rssi"),
-                }
-            )
-        return values
 
     def _included(
         self,
@@ -408,10 +370,17 @@ class FlairService:
         select = self._select(target, account_id)
         table = TABLES[target]
         key = self._key(type_name, row)
-        if rel.name == "current-reading":
-            reading_type = _CURRENT_READING[type_name]
-            column = _READING_PARENT[reading_type][1]
-            select = select.where(table.c[column] == key).limit(1)
+        owner_key: Any = key if TYPES[type_name].uuid_ids else int(key)
+        if (type_name, rel.name) == ("rooms", "puck-apps"):
+            select = select.join(schema.pucks, schema.pucks.c.id == table.c.puck_id).where(
+                schema.pucks.c.room_id == owner_key
+            )
+        elif rel.reverse:
+            assert rel.column is not None
+            select = select.where(table.c[rel.column] == owner_key)
+            if target != "remote-sensors":
+                select = select.limit(1)
+            return target, _first_reverse(target, list(connection.execute(select)))
         elif rel.name == "default-structure":
             select = select.limit(1)
         elif not rel.many or (rel.column is not None and _own(type_name, rel)):
@@ -422,7 +391,6 @@ class FlairService:
         elif rel.column is None:
             return target, []
         else:
-            owner_key: Any = key if TYPES[type_name].uuid_ids else int(key)
             select = select.where(table.c[rel.column] == owner_key)
         if limit is not None:
             select = select.limit(limit[0]).offset(limit[1])
@@ -547,18 +515,29 @@ class FlairService:
         self._prepare(principal, resource_type, "POST")
         if not resource_type.creatable:
             raise forbidden(f"{type_name} cannot be created through the API.")
-        attributes, relationships = _document(body, type_name, None)
-        changes = _validate(resource_type, attributes, creating=True)
+        attributes, relationships = validation.document(body, type_name, None)
+        changes = validation.validate(resource_type, attributes, creating=True)
         if type_name == "callbacks":
-            _check_callback(changes, creating=True)
+            validation.check_callback(changes, creating=True)
+        if type_name == "applications":
+            validation.check_application(changes, creating=True)
         links = self._parse_links(resource_type, relationships)
-        missing = [r for r in resource_type.required_on_create if r not in links]
+        missing = [
+            r for r in resource_type.required_on_create if r not in links or links[r] is None
+        ]
         if missing:
             raise invalid(f"A new {type_name} needs the relationship {', '.join(missing)}.")
+        secret = secrets.token_urlsafe(32) if type_name == "applications" else ""
         now = self._clocks.now(principal.account_id)
         with self._engine.begin() as connection:
             new_id = self._insert(
-                connection, principal.account_id, type_name, changes, now, principal.application_id
+                connection,
+                principal.account_id,
+                type_name,
+                {**changes, "client_secret": secret} if secret else changes,
+                links,
+                now,
+                principal.application_id,
             )
             row = self._row(connection, type_name, principal.account_id, new_id)
             self._apply_links(connection, principal.account_id, type_name, row, links, now)
@@ -569,7 +548,12 @@ class FlairService:
             if type_name == "callbacks":
                 # The signing secret is shown in this answer only (Standard Webhooks).
                 data["attributes"]["secret"] = row.secret
+            if type_name == "applications":
+                data["attributes"]["client_secret"] = secret  # shown this once; kept hashed
             self._notify(connection, principal.account_id, type_name, [row], now)
+            if type_name == "vent-states":
+                vent = self._row(connection, "vents", principal.account_id, str(row.vent_id))
+                self._notify(connection, principal.account_id, "vents", [vent], now)
         return wire.single(f"{wire.API}/{type_name}/{new_id}", data)
 
     def _insert(
@@ -578,11 +562,47 @@ class FlairService:
         account_id: int,
         type_name: str,
         changes: Json,
+        links: dict[str, Any],
         now: float,
         application_id: int,
     ) -> str:
+        """Insert a new row; links the row cannot exist without (a puck app's puck, a vent
+        state's vent) are taken from `links` and removed from it."""
         table = TABLES[type_name]
         stamps = {"account_id": account_id, "created_at": now, "updated_at": now}
+        if type_name == "applications":
+            return str(
+                connection.execute(
+                    sa.insert(table)
+                    .values(
+                        account_id=account_id,
+                        name=changes["name"],
+                        description=changes.get("description", ""),
+                        client_id=secrets.token_urlsafe(24),
+                        secret_hash=digest(changes["client_secret"]),
+                        redirect_uris=changes.get("redirect_uris", []),
+                        scopes=changes.get("scopes", list(ALL_SCOPES)),
+                        created_at=now,
+                    )
+                    .returning(table.c.id)
+                ).scalar_one()
+            )
+        if type_name == "vent-states":
+            vent = self._row(connection, "vents", account_id, links.pop("vent"))
+            return self._move_vent(connection, vent, changes["percent-open"], "User", now)
+        if type_name == "puck-apps":
+            puck = self._row(connection, "pucks", account_id, links.pop("puck"))
+            new_id = str(uuid.uuid4())
+            connection.execute(
+                sa.insert(table).values(
+                    id=new_id,
+                    structure_id=puck.structure_id,
+                    puck_id=puck.id,
+                    attributes={"app-state": {}, **changes},
+                    **stamps,
+                )
+            )
+            return new_id
         if type_name == "structures":
             attributes = {**structure_attributes(changes.get("name", "Home")), **changes}
             seed = secrets.randbits(48)
@@ -635,7 +655,7 @@ class FlairService:
                     .returning(table.c.id)
                 ).scalar_one()
             )
-        if type_name == "zones":
+        if type_name in ("zones", "schedules"):
             return str(
                 connection.execute(
                     sa.insert(table).values(attributes=changes, **stamps).returning(table.c.id)
@@ -654,6 +674,8 @@ class FlairService:
         elif type_name == "pucks":
             defaults = puck_attributes(changes.get("name", "Puck"), new_id[:4], False)
             values["attributes"] = {**defaults, **changes}
+        elif type_name == "thermostats":
+            values["attributes"] = {"name": "Thermostat", "make": None, "model": None, **changes}
         else:
             values["attributes"] = {"power": "Off", **changes}
         connection.execute(sa.insert(table).values(**values))
@@ -664,12 +686,14 @@ class FlairService:
         whole resource."""
         resource_type = _type(type_name)
         self._prepare(principal, resource_type, "PATCH")
-        attributes, relationships = _document(body, type_name, resource_id)
+        attributes, relationships = validation.document(body, type_name, resource_id)
         if type_name == "vents":
-            attributes = _vent_state_alias(attributes)
-        changes = _validate(resource_type, attributes, creating=False)
+            attributes = validation.vent_state_alias(attributes)
+        changes = validation.validate(resource_type, attributes, creating=False)
         if type_name == "callbacks":
-            _check_callback(changes, creating=False)
+            validation.check_callback(changes, creating=False)
+        if type_name == "applications":
+            validation.check_application(changes, creating=False)
         links = self._parse_links(resource_type, relationships)
         now = self._clocks.now(principal.account_id)
         with self._engine.begin() as connection:
@@ -691,13 +715,29 @@ class FlairService:
         now: float,
     ) -> None:
         table = TABLES[type_name]
+        if type_name == "applications":
+            columns = {k.replace("-", "_"): v for k, v in changes.items()}
+            if columns:
+                connection.execute(sa.update(table).where(table.c.id == row.id).values(**columns))
+            return
         values: Json = {"updated_at": now}
         if type_name == "vents" and "percent-open" in changes:
-            values.update(
-                percent_open=changes.pop("percent-open"),
-                percent_open_reason="Manual by User",
-                moved_at=now,
-            )
+            self._move_vent(connection, row, changes.pop("percent-open"), "User", now)
+        if type_name == "structures" and changes.get("active-schedule-id") is not None:
+            schedule = str(changes["active-schedule-id"])
+            owned = schedule.isdigit() and len(schedule) < 10
+            if owned:
+                owned = (
+                    connection.execute(
+                        sa.select(schema.schedules.c.id).where(
+                            schema.schedules.c.id == int(schedule),
+                            schema.schedules.c.structure_id == row.id,
+                        )
+                    ).first()
+                    is not None
+                )
+            if not owned:
+                raise invalid(f"active-schedule-id {schedule} is not a schedule of this structure.")
         if type_name == "rooms" and "set-point-c" in changes:
             user = connection.execute(
                 sa.select(schema.users.c.attributes).where(
@@ -713,6 +753,30 @@ class FlairService:
             .values(**values)
         )
 
+    def _move_vent(
+        self, connection: Connection, vent: Row[Any], percent: int, set_by: str, now: float
+    ) -> str:
+        """Move a vent at a user's request and record the new vent state; returns its id."""
+        reason = "Manual by User"
+        connection.execute(
+            sa.update(schema.vents)
+            .where(schema.vents.c.id == vent.id)
+            .values(percent_open=percent, percent_open_reason=reason, moved_at=now, updated_at=now)
+        )
+        state_id = _time_ordered_uuid()
+        connection.execute(
+            sa.insert(schema.vent_states).values(
+                id=state_id,
+                vent_id=vent.id,
+                at=now,
+                percent_open=percent,
+                percent_open_reason=reason,
+                set_by=set_by,
+                changeset=["percent_open", "percent_open_reason"],
+            )
+        )
+        return state_id
+
     def delete(self, principal: Principal, type_name: str, resource_id: str) -> None:
         """DELETE /api/<type>/<id>: 204; what was in it loses its link (or goes with it)."""
         resource_type = _type(type_name)
@@ -721,9 +785,31 @@ class FlairService:
             raise forbidden(f"{type_name} cannot be deleted through the API.")
         with self._engine.begin() as connection:
             row = self._row(connection, type_name, principal.account_id, resource_id)
+            if type_name == "applications":
+                for callback in connection.execute(
+                    sa.select(schema.callbacks.c.id).where(
+                        schema.callbacks.c.application_id == row.id
+                    )
+                ):
+                    self.outbox.cancel(connection, _source(callback.id))
+            if type_name == "schedules":
+                structure = self._row(
+                    connection, "structures", principal.account_id, str(row.structure_id)
+                )
+                if str(structure.attributes.get("active-schedule-id")) == str(row.id):
+                    connection.execute(
+                        sa.update(schema.structures)
+                        .where(schema.structures.c.id == structure.id)
+                        .values(
+                            attributes={**structure.attributes, "active-schedule-id": None},
+                            updated_at=self._clocks.now(principal.account_id),
+                        )
+                    )
             connection.execute(sa.delete(TABLES[type_name]).where(TABLES[type_name].c.id == row.id))
             if type_name == "callbacks":
                 self.outbox.cancel(connection, _source(row.id))
+        if type_name == "applications":
+            self.oauth.forget_cached()  # its tokens went with it
         if type_name == "structures":
             self.simulator.forget(int(row.id))
 
@@ -737,7 +823,7 @@ class FlairService:
             if not rel.editable:
                 raise invalid(f"The relationship {name} of {resource_type.name} is not editable.")
             data = value["data"] if isinstance(value, dict) and "data" in value else value
-            links[name] = _identifiers(rel, data)
+            links[name] = validation.identifiers(rel, data)
         return links
 
     def _apply_links(
@@ -844,7 +930,7 @@ class FlairService:
             raise forbidden(f"{name} is a to-one relationship: replace it with PATCH.")
         if not isinstance(body, dict) or "data" not in body:
             raise bad_request("The body must be a JSON:API document with data.")
-        ids = _identifiers(rel, body["data"])
+        ids = validation.identifiers(rel, body["data"])
         now = self._clocks.now(principal.account_id)
         with self._engine.begin() as connection:
             row = self._row(connection, type_name, principal.account_id, resource_id)
@@ -946,112 +1032,31 @@ def _source(callback_id: int) -> str:
     return f"flair-callback:{callback_id}"
 
 
-def _check_callback(changes: Json, *, creating: bool) -> None:
-    """A callback needs both attributes on creation, and an absolute http(s) URL."""
-    missing = [n for n in ("webhookurl", "event_type") if creating and n not in changes]
-    if missing:
-        raise invalid(f"A new callback needs the attribute {', '.join(missing)}.")
-    if "webhookurl" in changes:
-        url = urlsplit(changes["webhookurl"])
-        if url.scheme not in ("http", "https") or not url.hostname:
-            raise invalid("webhookurl must be an absolute http or https URL.")
+def _time_ordered_uuid() -> str:
+    """A version-7 UUID (RFC 9562): it sorts by creation, so states written at the same
+    virtual second (a frozen clock) still come newest first."""
+    ns = time.time_ns()
+    value = (ns // 1_000_000) << 80 | 0x7 << 76 | (ns % 1_000_000 * 4096 // 1_000_000) << 64
+    value |= 0b10 << 62 | secrets.randbits(62)
+    return str(uuid.UUID(int=value))
 
 
 def _own(type_name: str, rel: Rel) -> bool:
     """A to-many link kept in this type's own column (a room's zone) rather than the target's."""
-    return rel.column is not None and rel.column not in TABLES[rel.target].c
+    return (
+        rel.column is not None
+        and rel.column not in TABLES[rel.target].c
+        and rel.column in TABLES[type_name].c
+    )
+
+
+def _first_reverse(target: str, rows: list[Row[Any]]) -> list[Row[Any]]:
+    """The row a reverse to-one link names: the newest state or reading (rows come newest
+    first), a thermostat's own sensor before the others."""
+    if target == "remote-sensors":
+        rows = sorted(rows, key=lambda r: not r.attributes.get("is-tstat"))
+    return rows[:1]
 
 
 def _singular(column: str) -> str:
     return column.removesuffix("_id")
-
-
-def _identifiers(rel: Rel, data: Any) -> Any:
-    """Resource ids from linkage data; types must match the relationship's target."""
-
-    def one(item: Any) -> str:
-        if not isinstance(item, dict) or "id" not in item:
-            raise bad_request(f"{rel.name}: each resource identifier needs a type and an id.")
-        if item.get("type", rel.target) != rel.target:
-            raise conflict(f"{rel.name} links to {rel.target}, not {item.get('type')}.")
-        return str(item["id"])
-
-    if rel.many:
-        if not isinstance(data, list):
-            raise bad_request(f"{rel.name} is a to-many relationship: data must be a list.")
-        return [one(i) for i in data]
-    if data is None:
-        return None
-    return one(data)
-
-
-def _document(body: Any, type_name: str, resource_id: str | None) -> tuple[Json, Json]:
-    """The attributes and relationships of a write; type and id must match the endpoint."""
-    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise bad_request("The body must be a JSON:API document with a data object.")
-    data = body["data"]
-    if "type" in data and data["type"] != type_name:
-        raise conflict(f"The document's type {data['type']} does not match {type_name}.")
-    if resource_id is not None and "id" in data and str(data["id"]) != resource_id:
-        raise conflict(f"The document's id {data['id']} does not match {resource_id}.")
-    attributes = data.get("attributes") or {}
-    relationships = data.get("relationships") or {}
-    if not isinstance(attributes, dict) or not isinstance(relationships, dict):
-        raise bad_request("attributes and relationships must be objects.")
-    return attributes, relationships
-
-
-def _vent_state_alias(attributes: Json) -> Json:
-    """The document's `current-vent-state.precent-open` is accepted as `percent-open`."""
-    state = attributes.get("current-vent-state")
-    if state is None:
-        return attributes
-    if not isinstance(state, dict):
-        raise invalid("current-vent-state must be an object.")
-    result = {k: v for k, v in attributes.items() if k != "current-vent-state"}
-    for key, value in state.items():
-        if key in ("precent-open", "percent-open"):
-            result["percent-open"] = value
-        else:
-            raise invalid(f"current-vent-state.{key} is not editable.")
-    return result
-
-
-def _validate(resource_type: ResourceType, attributes: Json, *, creating: bool) -> Json:
-    """Check each written attribute against the type's table: 422 names the first offender."""
-    changes: Json = {}
-    for name, value in attributes.items():
-        attr = resource_type.attr_index.get(name)
-        if attr is None:
-            raise invalid(f"{name} is not an attribute of {resource_type.name}.")
-        if not attr.editable:
-            raise invalid(f"{name} is not editable.")
-        changes[name] = _checked(attr, value)
-    return changes
-
-
-def _checked(attr: Attr, value: Any) -> Any:
-    if value is None:
-        if not attr.nullable:
-            raise invalid(f"{attr.name} may not be null.")
-        return None
-    kinds: dict[str, tuple[type, ...]] = {
-        "string": (str,),
-        "integer": (int,),
-        "number": (int, float),
-        "boolean": (bool,),
-    }
-    allowed = kinds.get(attr.kind)
-    if allowed is not None and (
-        not isinstance(value, allowed) or (attr.kind != "boolean" and isinstance(value, bool))
-    ):
-        raise invalid(f"{attr.name} must be a {attr.kind}.")
-    if attr.choices and value not in attr.choices:
-        raise invalid(f"{attr.name} must be one of {', '.join(map(str, attr.choices))}.")
-    if attr.low is not None and value < attr.low:
-        raise invalid(f"{attr.name} must be at least {attr.low:g}.")
-    if attr.high is not None and value > attr.high:
-        raise invalid(f"{attr.name} must be at most {attr.high:g}.")
-    if attr.kind == "string" and len(value) > 200:
-        raise invalid(f"{attr.name} may have at most 200 characters.")
-    return value

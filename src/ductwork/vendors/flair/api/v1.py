@@ -227,13 +227,15 @@ def create_api(service: FlairService) -> Api:
     def writes(type_name: str, resource_type: ResourceType) -> list[Endpoint]:
         collection, single = f"/api/{type_name}", f"/api/{type_name}/{{id}}"
         found = []
-        if resource_type.creatable:
+        if resource_type.creatable or type_name == "users":
+            # Users are accounts: `ductwork users create` makes them, and the API answers a
+            # POST or DELETE of one with 403 as it does for any type clients may not create.
             create = write(lambda pr, r, b: service.create(pr, type_name, b), 201)
             found.append(Endpoint("POST", collection, create))
         if any(a.editable for a in resource_type.attrs):
             update = write(lambda pr, r, b: service.update(pr, type_name, p(r, "id"), b))
             found += [Endpoint("PATCH", single, update), Endpoint("PUT", single, update)]
-        if resource_type.deletable:
+        if resource_type.deletable or type_name == "users":
             delete = write(lambda pr, r, b: service.delete(pr, type_name, p(r, "id")))
             found.append(Endpoint("DELETE", single, delete))
         return found

@@ -1,0 +1,445 @@
+"""Flair resources beyond the home's rooms and devices, through HTTP: partner applications,
+puck apps, thermostats and their states, remote sensors, schedules, vent states, weather
+readings, beacon sightings and devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import FLAIR, FlairWorld
+from tests.test_flair_api import EVERY_SCOPE, bearer, first, token
+
+ALL = EVERY_SCOPE
+
+
+def _headers(client: httpx.Client, flair_world: FlairWorld, scope: str = ALL) -> dict[str, str]:
+    return bearer(token(client, flair_world.a, scope))
+
+
+def _create(
+    client: httpx.Client,
+    headers: dict[str, str],
+    type_name: str,
+    attributes: dict[str, Any],
+    relationships: dict[str, Any] | None = None,
+) -> httpx.Response:
+    data: dict[str, Any] = {"type": type_name, "attributes": attributes}
+    if relationships is not None:
+        data["relationships"] = relationships
+    return client.post(f"{FLAIR}/api/{type_name}", headers=headers, json={"data": data})
+
+
+def _link(type_name: str, resource_id: str) -> dict[str, Any]:
+    return {"data": {"type": type_name, "id": resource_id}}
+
+
+# ------------------------------------------------------------------ applications
+def test_applications_lifecycle(client: httpx.Client, flair_world: FlairWorld) -> None:
+    """A partner registers an application through the API: the secret is shown once, the new
+    client gets tokens limited to its scopes, edits apply, deleting it ends its tokens."""
+    headers = _headers(client, flair_world)
+    created = _create(
+        client,
+        headers,
+        "applications",
+        {
+            "name": "Thermostat bridge",
+            "description": "Keeps rooms in sync",
+            "redirect_uris": ["https://bridge.example.com/callback"],
+            "scopes": ["structures.view", "vents.view", "vents.edit"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    app = created.json()["data"]
+    attributes = app["attributes"]
+    assert len(attributes["client_secret"]) >= 32
+    assert attributes["client_id"]
+    assert app["relationships"]["user"]["data"] == {
+        "type": "users",
+        "id": first(client, headers, "users")["id"],
+    }
+    url = f"{FLAIR}/api/applications/{app['id']}"
+    shown = client.get(url, headers=headers).json()["data"]["attributes"]
+    assert shown["client_secret"] is None
+    assert shown["scopes"] == ["structures.view", "vents.view", "vents.edit"]
+    grant = {
+        "grant_type": "client_credentials",
+        "client_id": attributes["client_id"],
+        "client_secret": attributes["client_secret"],
+    }
+    issued = client.post("/flair/oauth2/token", data={**grant, "scope": "vents.view"})
+    assert issued.status_code == 200, issued.text
+    own_token = bearer(issued.json()["access_token"])
+    assert client.get(f"{FLAIR}/api/vents", headers=own_token).status_code == 200
+    too_much = client.post("/flair/oauth2/token", data={**grant, "scope": "users.edit"})
+    assert too_much.status_code == 400
+    edited = client.patch(
+        url,
+        headers=headers,
+        json={"data": {"type": "applications", "attributes": {"scopes": ["users.view"]}}},
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["data"]["attributes"]["scopes"] == ["users.view"]
+    assert client.post("/flair/oauth2/token", data={**grant, "scope": "users.view"}).is_success
+    listed = client.get(f"{FLAIR}/api/applications", headers=headers).json()["data"]
+    assert app["id"] in {a["id"] for a in listed}
+    assert client.delete(url, headers=headers).status_code == 204
+    assert client.get(url, headers=headers).status_code == 404
+    assert client.get(f"{FLAIR}/api/vents", headers=own_token).status_code == 401
+    assert client.post("/flair/oauth2/token", data=grant).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("attributes", "named"),
+    [
+        ({"description": "no name"}, "name"),
+        ({"name": "x", "scopes": ["vents.view", "everything.edit"]}, "everything.edit"),
+        ({"name": "x", "scopes": "vents.view"}, "scopes"),
+        ({"name": "x", "redirect_uris": ["/relative/path"]}, "/relative/path"),
+        ({"name": "x", "redirect_uris": ["https://a.example/#frag"]}, "fragment"),
+        ({"name": "x", "client_id": "mine"}, "client_id"),
+        ({"name": "x", "client_secret": "mine"}, "client_secret"),
+    ],
+)
+def test_invalid_applications_are_422(
+    client: httpx.Client, flair_world: FlairWorld, attributes: dict[str, Any], named: str
+) -> None:
+    """Bad application writes name what is wrong and create nothing."""
+    headers = _headers(client, flair_world)
+    before = client.get(f"{FLAIR}/api/applications", headers=headers).json()["meta"]
+    refused = _create(client, headers, "applications", attributes)
+    assert refused.status_code == 422, refused.text
+    assert named in refused.json()["errors"][0]["detail"]
+    after = client.get(f"{FLAIR}/api/applications", headers=headers).json()["meta"]
+    assert after == before
+
+
+def test_applications_need_their_scope_and_stay_in_their_account(
+    client: httpx.Client, flair_world: FlairWorld
+) -> None:
+    """applications.view reads, only applications.edit writes; another account's
+    applications are not found."""
+    view = _headers(client, flair_world, "applications.view")
+    mine = first(client, view, "applications")
+    refused = _create(client, view, "applications", {"name": "nope"})
+    assert refused.status_code == 403
+    assert (
+        client.get(
+            f"{FLAIR}/api/applications", headers=_headers(client, flair_world, "vents.view")
+        ).status_code
+        == 403
+    )
+    bob = bearer(token(client, flair_world.b, "applications.edit"))
+    assert client.get(f"{FLAIR}/api/applications/{mine['id']}", headers=bob).status_code == 404
+    assert client.delete(f"{FLAIR}/api/applications/{mine['id']}", headers=bob).status_code == 404
+    theirs = {a["id"] for a in client.get(f"{FLAIR}/api/applications", headers=bob).json()["data"]}
+    assert mine["id"] not in theirs
+
+
+# ------------------------------------------------------------------ puck apps
+def test_puck_apps(client: httpx.Client, flair_world: FlairWorld) -> None:
+    """A puck app is created on a puck with its type; its state is editable, its type is not;
+    it is listed under its puck and the puck's room."""
+    headers = _headers(client, flair_world)
+    puck = first(client, headers, "pucks")
+    room = puck["relationships"]["room"]["data"]["id"]
+    created = _create(
+        client,
+        headers,
+        "puck-apps",
+        {"app-type": "tv-remote", "app-state": {"channel": 7}},
+        {"puck": _link("pucks", puck["id"])},
+    )
+    assert created.status_code == 201, created.text
+    app = created.json()["data"]
+    url = f"{FLAIR}/api/puck-apps/{app['id']}"
+    assert app["attributes"]["app-type"] == "tv-remote"
+    assert app["relationships"]["puck"]["data"] == {"type": "pucks", "id": puck["id"]}
+    changed = client.patch(
+        url,
+        headers=headers,
+        json={"data": {"type": "puck-apps", "attributes": {"app-state": {"channel": 9}}}},
+    )
+    assert changed.status_code == 200
+    assert changed.json()["data"]["attributes"]["app-state"] == {"channel": 9}
+    retyped = client.patch(
+        url,
+        headers=headers,
+        json={"data": {"type": "puck-apps", "attributes": {"app-type": "occupancy"}}},
+    )
+    assert retyped.status_code == 422
+    assert "app-type" in retyped.text
+    for path in (f"pucks/{puck['id']}/puck-apps", f"rooms/{room}/puck-apps"):
+        listed = client.get(f"{FLAIR}/api/{path}", headers=headers)
+        assert listed.status_code == 200, listed.text
+        assert app["id"] in {a["id"] for a in listed.json()["data"]}
+    assert client.delete(url, headers=headers).status_code == 204
+    assert client.get(url, headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("attributes", "with_puck", "status", "named"),
+    [
+        ({"app-state": {}}, True, 422, "app-type"),
+        ({"app-type": "toaster"}, True, 422, "app-type"),
+        ({"app-type": "tv-remote"}, False, 422, "puck"),
+        ({"app-type": "tv-remote", "app-state": [1, 2]}, True, 422, "app-state"),
+    ],
+)
+def test_invalid_puck_apps(
+    client: httpx.Client,
+    flair_world: FlairWorld,
+    attributes: dict[str, Any],
+    with_puck: bool,
+    status: int,
+    named: str,
+) -> None:
+    """A puck app needs a known type, an object state and a puck."""
+    headers = _headers(client, flair_world)
+    puck = first(client, headers, "pucks")
+    links = {"puck": _link("pucks", puck["id"])} if with_puck else None
+    refused = _create(client, headers, "puck-apps", attributes, links)
+    assert refused.status_code == status, refused.text
+    assert named in refused.json()["errors"][0]["detail"]
+
+
+def test_puck_apps_on_another_accounts_puck_are_not_found(
+    client: httpx.Client, flair_world: FlairWorld
+) -> None:
+    """Naming another account's puck is a 404, and nothing is created."""
+    headers = _headers(client, flair_world)
+    bobs = first(client, bearer(token(client, flair_world.b)), "pucks")
+    refused = _create(
+        client,
+        headers,
+        "puck-apps",
+        {"app-type": "tv-remote"},
+        {"puck": _link("pucks", bobs["id"])},
+    )
+    assert refused.status_code == 404
+
+
+# ------------------------------------------------------------------ thermostats
+def test_thermostats_created_in_a_room(client: httpx.Client, flair_world: FlairWorld) -> None:
+    """make and model are set on creation only; the room links back to its thermostat and a
+    room without one says so with a typed null, as the real service does."""
+    headers = _headers(client, flair_world)
+    rooms = client.get(f"{FLAIR}/api/rooms", headers=headers).json()["data"]
+    bare = next(r for r in rooms if r["relationships"]["thermostat"]["data"]["id"] is None)
+    assert bare["relationships"]["thermostat"]["data"] == {"type": "thermostats", "id": None}
+    structure = bare["relationships"]["structure"]["data"]["id"]
+    created = _create(
+        client,
+        headers,
+        "thermostats",
+        {"name": "Den", "make": "Honeywell", "model": "T6 Pro"},
+        {"structure": _link("structures", structure), "room": _link("rooms", bare["id"])},
+    )
+    assert created.status_code == 201, created.text
+    thermostat = created.json()["data"]
+    url = f"{FLAIR}/api/thermostats/{thermostat['id']}"
+    assert thermostat["attributes"]["make"] == "Honeywell"
+    room = client.get(f"{FLAIR}/api/rooms/{bare['id']}", headers=headers).json()["data"]
+    assert room["relationships"]["thermostat"]["data"] == {
+        "type": "thermostats",
+        "id": thermostat["id"],
+    }
+    linked = client.get(f"{FLAIR}/api/rooms/{bare['id']}/relationships/thermostat", headers=headers)
+    assert linked.json()["data"] == {"type": "thermostats", "id": thermostat["id"]}
+    related = client.get(f"{FLAIR}/api/rooms/{bare['id']}/thermostat", headers=headers)
+    assert related.json()["data"]["id"] == thermostat["id"]
+    remade = client.patch(
+        url,
+        headers=headers,
+        json={"data": {"type": "thermostats", "attributes": {"make": "ecobee"}}},
+    )
+    assert remade.status_code == 422
+    assert "make" in remade.text
+    renamed = client.patch(
+        url,
+        headers=headers,
+        json={"data": {"type": "thermostats", "attributes": {"name": "Den 2"}}},
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["data"]["attributes"]["name"] == "Den 2"
+    assert client.delete(url, headers=headers).status_code == 204
+    room = client.get(f"{FLAIR}/api/rooms/{bare['id']}", headers=headers).json()["data"]
+    assert room["relationships"]["thermostat"]["data"] == {"type": "thermostats", "id": None}
+
+
+# ------------------------------------------------------------------ schedules
+def test_schedules_and_the_active_schedule(client: httpx.Client, flair_world: FlairWorld) -> None:
+    """A structure's active-schedule-id names one of its schedules (or none); deleting the
+    active schedule clears it."""
+    headers = _headers(client, flair_world)
+    structure = first(client, headers, "structures")
+    url = f"{FLAIR}/api/structures/{structure['id']}"
+    created = _create(
+        client,
+        headers,
+        "schedules",
+        {"name": "Night shift"},
+        {"structure": _link("structures", structure["id"])},
+    )
+    assert created.status_code == 201, created.text
+    schedule = created.json()["data"]["id"]
+
+    def activate(value: Any) -> httpx.Response:
+        return client.patch(
+            url,
+            headers=headers,
+            json={"data": {"type": "structures", "attributes": {"active-schedule-id": value}}},
+        )
+
+    assert activate(schedule).status_code == 200
+    assert (
+        client.get(url, headers=headers).json()["data"]["attributes"]["active-schedule-id"]
+        == schedule
+    )
+    bobs = first(client, bearer(token(client, flair_world.b)), "structures")["id"]
+    bobs_schedule = _create(
+        client,
+        bearer(token(client, flair_world.b)),
+        "schedules",
+        {"name": "Bob's"},
+        {"structure": _link("structures", bobs)},
+    ).json()["data"]["id"]
+    for wrong in (bobs_schedule, "999999", "abc"):
+        refused = activate(wrong)
+        assert refused.status_code == 422, wrong
+        assert "active-schedule-id" in refused.text
+    assert (
+        client.get(url, headers=headers).json()["data"]["attributes"]["active-schedule-id"]
+        == schedule
+    )
+    listed = client.get(f"{url}/schedules", headers=headers).json()["data"]
+    assert schedule in {s["id"] for s in listed}
+    assert client.delete(f"{FLAIR}/api/schedules/{schedule}", headers=headers).status_code == 204
+    assert (
+        client.get(url, headers=headers).json()["data"]["attributes"]["active-schedule-id"] is None
+    )
+    assert activate(None).status_code == 200
+
+
+# ------------------------------------------------------------------ vent states
+def test_vent_states_move_vents(client: httpx.Client, flair_world: FlairWorld) -> None:
+    """POST /api/vent-states with a vent relationship moves the vent at once; the new state is
+    the vent's current state and heads its history; a PATCH of percent-open records one too."""
+    headers = _headers(client, flair_world)
+    vent = first(client, headers, "vents")
+    target = 0 if vent["attributes"]["percent-open"] != 0 else 100
+    created = _create(
+        client,
+        headers,
+        "vent-states",
+        {"percent-open": target},
+        {"vent": _link("vents", vent["id"])},
+    )
+    assert created.status_code == 201, created.text
+    state = created.json()["data"]
+    assert state["type"] == "vent-states"
+    assert state["attributes"]["percent-open"] == target
+    assert state["attributes"]["set-by"] == "User"
+    assert state["relationships"]["vent"]["data"] == {"type": "vents", "id": vent["id"]}
+    moved = client.get(f"{FLAIR}/api/vents/{vent['id']}", headers=headers).json()["data"]
+    assert moved["attributes"]["percent-open"] == target
+    current = client.get(f"{FLAIR}/api/vents/{vent['id']}/current-state", headers=headers)
+    assert current.status_code == 200, current.text
+    assert current.json()["data"]["id"] == state["id"]
+    patched = client.patch(
+        f"{FLAIR}/api/vents/{vent['id']}",
+        headers=headers,
+        json={"data": {"type": "vents", "attributes": {"percent-open": 50}}},
+    )
+    assert patched.status_code == 200
+    history = client.get(f"{FLAIR}/api/vents/{vent['id']}/vent-states", headers=headers).json()
+    assert [s["attributes"]["percent-open"] for s in history["data"][:2]] == [50, target]
+    one = client.get(f"{FLAIR}/api/vent-states/{state['id']}", headers=headers)
+    assert one.status_code == 200
+    assert one.json()["data"] == state
+
+
+@pytest.mark.parametrize(
+    ("attributes", "with_vent", "named"),
+    [
+        ({"percent-open": 101}, True, "percent-open"),
+        ({"percent-open": "50"}, True, "percent-open"),
+        ({}, True, "percent-open"),
+        ({"percent-open": 50}, False, "vent"),
+        ({"percent-open": 50, "set-by": "System"}, True, "set-by"),
+    ],
+)
+def test_invalid_vent_states_change_nothing(
+    client: httpx.Client,
+    flair_world: FlairWorld,
+    attributes: dict[str, Any],
+    with_vent: bool,
+    named: str,
+) -> None:
+    """A bad vent state is 422 naming the attribute and leaves the vent where it was."""
+    headers = _headers(client, flair_world)
+    vent = first(client, headers, "vents")
+    links = {"vent": _link("vents", vent["id"])} if with_vent else None
+    refused = _create(client, headers, "vent-states", attributes, links)
+    assert refused.status_code == 422, refused.text
+    assert named in refused.json()["errors"][0]["detail"]
+    after = client.get(f"{FLAIR}/api/vents/{vent['id']}", headers=headers).json()["data"]
+    assert after["attributes"]["percent-open"] == vent["attributes"]["percent-open"]
+
+
+def test_vent_states_need_vent_scopes_and_own_vents(
+    client: httpx.Client, flair_world: FlairWorld
+) -> None:
+    """vents.view cannot move a vent; another account's vent is not found."""
+    vent = first(client, _headers(client, flair_world), "vents")
+    view = _headers(client, flair_world, "vents.view")
+    refused = _create(
+        client, view, "vent-states", {"percent-open": 0}, {"vent": _link("vents", vent["id"])}
+    )
+    assert refused.status_code == 403
+    bob = bearer(token(client, flair_world.b))
+    stolen = _create(
+        client, bob, "vent-states", {"percent-open": 0}, {"vent": _link("vents", vent["id"])}
+    )
+    assert stolen.status_code == 404
+    after = client.get(f"{FLAIR}/api/vents/{vent['id']}", headers=view).json()["data"]
+    assert after["attributes"]["percent-open"] == vent["attributes"]["percent-open"]
+
+
+# ------------------------------------------------------------------ what the twin records
+READS = [
+    ("thermostats", "/flair/api/thermostats", "/flair/api/thermostats/{id}"),
+    ("thermostat-states", "/flair/api/thermostat-states", "/flair/api/thermostat-states/{id}"),
+    ("remote-sensors", "/flair/api/remote-sensors", "/flair/api/remote-sensors/{id}"),
+    ("schedules", "/flair/api/schedules", "/flair/api/schedules/{id}"),
+    ("puck-apps", "/flair/api/puck-apps", "/flair/api/puck-apps/{id}"),
+    ("vent-states", "/flair/api/vent-states", "/flair/api/vent-states/{id}"),
+    ("beacon-sightings", "/flair/api/beacon-sightings", "/flair/api/beacon-sightings/{id}"),
+    ("weather-readings", "/flair/api/weather-readings", "/flair/api/weather-readings/{id}"),
+    ("devices", "/flair/api/devices", "/flair/api/devices/{id}"),
+    ("applications", "/flair/api/applications", "/flair/api/applications/{id}"),
+]
+
+
+@pytest.mark.parametrize(("type_name", "collection", "item"), READS, ids=[r[0] for r in READS])
+def test_the_demo_home_has_every_resource(
+    client: httpx.Client, flair_world: FlairWorld, type_name: str, collection: str, item: str
+) -> None:
+    """Each resource type has resources in the demo home, served as collection and single
+    documents with exactly the type's attributes."""
+    headers = _headers(client, flair_world)
+    listed = client.get(collection, headers=headers)
+    assert listed.status_code == 200, listed.text
+    data = listed.json()["data"]
+    assert data, f"the demo home has no {type_name}"
+    one = client.get(item.format(id=data[0]["id"]), headers=headers)
+    assert one.status_code == 200
+    assert one.json()["data"] == data[0]
+    assert one.json()["meta"] == {"self": item.format(id=data[0]["id"]).removeprefix(FLAIR)}
+    assert data[0]["type"] == type_name
+    created = [r["attributes"]["created-at"] for r in data]
+    if type_name in ("thermostat-states", "vent-states", "beacon-sightings", "weather-readings"):
+        assert created == sorted(created, reverse=True), "history comes newest first"
