@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import (
     Climate,
+    Weather,
     half_day_hours,
     sunrise_sunset,
     weather_at,
@@ -27,8 +28,14 @@ from ductwork.core.physics.weather import (
 )
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair import schema, store
+from ductwork.vendors.flair.twin import (
+    READING_NAMESPACE,
+    HomeTwin,
+    RoomSpec,
+    Samples,
+    ThermostatSpec,
+)
 from ductwork.vendors.flair.twin import Home as TwinHome
-from ductwork.vendors.flair.twin import HomeTwin, RoomSpec, Samples, ThermostatSpec
 from tests.conftest import FLAIR, FlairTenant, FlairWorld
 from tests.test_flair_api import bearer, token
 
@@ -514,6 +521,22 @@ def _all_records(home: Home) -> dict[str, list[tuple[Any, ...]]]:
         return {t.name: sorted(tuple(r) for r in connection.execute(sa.select(t))) for t in tables}
 
 
+def test_a_run_equals_its_minutes_stepped_one_by_one(weekend: Home) -> None:
+    """`run` (weather and noise computed per chunk, ids without UUID objects) records exactly
+    what stepping each minute with the scalar functions records."""
+    with weekend.runtime.engine.connect() as connection:
+        loaded = [store.load_home(connection, weekend.structure_id) for _ in range(2)]
+    (home, done, state, vents), (_, _, state_2, vents_2) = loaded
+    ran, stepped = Samples(), Samples()
+    HomeTwin(home, state, vents).run(done + 1, done + 180, ran)
+    one_by_one = HomeTwin(home, state_2, vents_2)
+    for minute in range(done + 1, done + 181):
+        one_by_one.step(minute, stepped)
+    assert ran == stepped
+    assert len(ran.pucks) == 180 * len(home.pucks)
+    assert ran.pucks[0].id == str(uuid.uuid5(READING_NAMESPACE, f"{home.pucks[0].id}/{done + 1}"))
+
+
 def test_records_are_the_same_however_the_twin_is_chunked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -550,7 +573,7 @@ def test_a_vent_a_user_moved_mid_chunk_gets_no_system_states(
     twins: list[HomeTwin] = []
 
     class UserMovesAVent(HomeTwin):
-        def step(self, minute: int, samples: Samples) -> None:
+        def step(self, minute: int, samples: Samples, weather: Weather | None = None) -> None:
             if not twins:
                 twins.append(self)
                 with home.runtime.engine.begin() as connection:
@@ -559,7 +582,7 @@ def test_a_vent_a_user_moved_mid_chunk_gets_no_system_states(
                         .where(schema.vents.c.id == vent_id)
                         .values(percent_open=50, percent_open_reason=MANUAL, moved_at=minute * 60.0)
                     )
-            super().step(minute, samples)
+            super().step(minute, samples, weather)
 
     monkeypatch.setattr(store, "HomeTwin", UserMovesAVent)
     try:

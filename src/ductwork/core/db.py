@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 DATABASE_URL_ENV = "DUCTWORK_DATABASE_URL"
 
@@ -65,3 +68,28 @@ def migrate(engine: Engine) -> None:
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def bulk_insert(connection: Connection, table: sa.Table, rows: Sequence[Any]) -> None:
+    """Append dataclass rows whose fields are columns of `table` (plain values, no JSON),
+    with the driver itself: COPY on PostgreSQL, executemany on SQLite. A twin writes every
+    device's reading every minute; SQLAlchemy's per-row parameter handling would cost more
+    than simulating them."""
+    if not rows:
+        return
+    names = [f.name for f in dataclasses.fields(rows[0])]
+    values = list(map(operator.attrgetter(*names), rows))  # tuples: every table has columns
+    quote = connection.dialect.identifier_preparer
+    target = quote.format_table(table)
+    columns = ", ".join(quote.quote(n) for n in names)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with (
+            raw.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in names)
+    connection.exec_driver_sql(f"INSERT INTO {target} ({columns}) VALUES ({marks})", values)

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ductwork.core.db import bulk_insert
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import Climate
 from ductwork.vendors.flair import schema
@@ -143,15 +144,11 @@ def site(climate: Climate, handler: AirHandler) -> dict[str, Any]:
 def write_samples(connection: Connection, samples: Samples) -> None:
     """Append readings, weather, thermostat states and beacon sightings to the history tables
     (vent states are written by `write_vent_states`, once the vents' own rows are)."""
-    for table, rows in (
-        (schema.puck_readings, samples.pucks),
-        (schema.vent_readings, samples.vents),
-        (schema.weather_readings, samples.weather),
-        (schema.thermostat_states, samples.thermostats),
-        (schema.beacon_sightings, samples.beacons),
-    ):
-        if rows:
-            connection.execute(sa.insert(table), [asdict(s) for s in rows])
+    bulk_insert(connection, schema.puck_readings, samples.pucks)
+    bulk_insert(connection, schema.vent_readings, samples.vents)
+    bulk_insert(connection, schema.weather_readings, samples.weather)
+    bulk_insert(connection, schema.thermostat_states, samples.thermostats)
+    bulk_insert(connection, schema.beacon_sightings, samples.beacons)
 
 
 def write_vent_states(
@@ -199,8 +196,7 @@ class HomeSimulator:
                 loaded = {k: v.moved_at for k, v in vents.items()}
                 twin = HomeTwin(home, state, vents)
                 samples = Samples()
-                for m in range(done + 1, end + 1):
-                    twin.step(m, samples)
+                twin.run(done + 1, end, samples)
                 with self._engine.begin() as connection:
                     claimed = connection.execute(
                         sa.update(schema.structures)

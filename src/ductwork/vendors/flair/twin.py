@@ -17,13 +17,18 @@ pucks of the room the occupant's daily routine puts them in).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ductwork.core.noise import smooth, unit
+import numpy as np
+
+from ductwork.core.noise import smooth, unit, unit_array
 from ductwork.core.physics import air as psy
 from ductwork.core.physics.house import (
     AirHandler,
@@ -40,6 +45,7 @@ from ductwork.core.physics.weather import (
     clear_sky_lux,
     sunrise_sunset,
     weather_at,
+    weather_series,
     wind_chill_c,
 )
 from ductwork.vendors.flair.models import (
@@ -51,6 +57,7 @@ from ductwork.vendors.flair.models import (
 )
 
 READING_NAMESPACE = uuid.UUID("6b1c4c52-3f7e-4f0e-9a55-0f1a1c2e0b7d")
+_NAMESPACE_BYTES = READING_NAMESPACE.bytes
 MOTOR_MS_PER_PERCENT = 16.4  # a full stroke takes about 1.64 s (recorded motor-run-time 1641)
 MANUAL = "Manual by User"
 WEATHER_EVERY_MINUTES = 15
@@ -61,19 +68,28 @@ PATH_LOSS_EXPONENT = 2.2  # indoors, line of sight through furniture
 THERMOSTAT_MODES = {"heat": "HEAT", "cool": "COOL", "auto": "AUTO", "float": "OFF"}
 
 
+@functools.lru_cache(maxsize=4096)
 def channel(device_id: str) -> int:
     """A stable noise channel from a device's UUID (never from a database row id)."""
     return int(uuid.UUID(device_id).hex[:12], 16)
 
 
+def _uuid5(name: str) -> str:
+    """`str(uuid.uuid5(READING_NAMESPACE, name))`, without building UUID objects (the twin
+    names a record every device-minute)."""
+    h = hashlib.sha1(_NAMESPACE_BYTES + name.encode()).hexdigest()  # noqa: S324 (RFC 9562 v5)
+    variant = int(h[16], 16) & 0x3 | 0x8
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant:x}{h[17:20]}-{h[20:32]}"
+
+
 def reading_id(device_id: str, minute: int) -> str:
     """The UUID of a device's reading in a given minute (the same in every replay)."""
-    return str(uuid.uuid5(READING_NAMESPACE, f"{device_id}/{minute}"))
+    return _uuid5(f"{device_id}/{minute}")
 
 
 def record_id(kind: str, key: str, minute: int) -> str:
     """The UUID of another kind of record (weather, vent state, sighting) in a given minute."""
-    return str(uuid.uuid5(READING_NAMESPACE, f"{kind}/{key}/{minute}"))
+    return _uuid5(f"{kind}/{key}/{minute}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,9 +304,27 @@ def _battery(full: float, per_year: float, installed_at: float, t: float) -> flo
     return max(2.6, full - per_year * max(0.0, t - installed_at) / YEAR)
 
 
-def _rssi(seed: int, ch: int, minute: int) -> int:
+def _rssi(seed: int, ch: int, minute: int, noise: Noise | None = None) -> int:
     base = -60.0 - 15.0 * abs(unit(seed, ch, 0))
-    return max(-90, min(-45, round(base + 3.0 * unit(seed, ch + 1, minute))))
+    wobble = unit(seed, ch + 1, minute) if noise is None else noise(ch + 1, minute)
+    return max(-90, min(-45, round(base + 3.0 * wobble)))
+
+
+class Noise:
+    """`unit(seed, channel, minute)` for the minutes of one run, computed per channel at once
+    (the twin draws a few values per device and minute)."""
+
+    def __init__(self, seed: int, first: int, last: int) -> None:
+        self._seed, self._first = seed, first
+        self._minutes = np.arange(first, last + 1, dtype=np.int64)
+        self._channels: dict[int, list[float]] = {}
+
+    def __call__(self, ch: int, minute: int) -> float:
+        values = self._channels.get(ch)
+        if values is None:
+            values = unit_array(self._seed, ch, self._minutes).tolist()
+            self._channels[ch] = values
+        return values[minute - self._first]
 
 
 def weather_condition(climate: Climate, weather: Weather, t: float) -> str:
@@ -321,6 +355,7 @@ class HomeTwin:
         self.vents = vents
         self._rooms = {r.id: r for r in home.rooms}
         self._zone = _zone(home.time_zone, home.climate.utc_offset_hours)
+        self._noise: Noise | None = None  # set while `run` steps
         self._room_pucks: dict[int, list[DeviceSpec]] = {}
         for puck in home.pucks:
             if puck.room_id is not None:
@@ -343,10 +378,23 @@ class HomeTwin:
         }
 
     # ----------------------------------------------------------------- stepping
-    def step(self, minute: int, samples: Samples) -> None:
-        """Advance one minute, ending at `minute`, and record that minute's readings."""
+    def run(self, first: int, last: int, samples: Samples) -> None:
+        """Step every minute from `first` to `last`, the weather computed for all at once."""
+        minutes = np.arange(first, last + 1, dtype=np.float64)
+        series = weather_series(self.home.climate, self.home.seed, minutes * 60.0)
+        self._noise = Noise(self.home.seed, first, last)
+        try:
+            for i, minute in enumerate(range(first, last + 1)):
+                self.step(minute, samples, series.at(i))
+        finally:
+            self._noise = None
+
+    def step(self, minute: int, samples: Samples, weather: Weather | None = None) -> None:
+        """Advance one minute, ending at `minute`, and record that minute's readings (the
+        weather at that minute is computed unless given)."""
         t = float(minute * 60)
-        weather = weather_at(self.home.climate, self.home.seed, t)
+        if weather is None:
+            weather = weather_at(self.home.climate, self.home.seed, t)
         measured = self._measured_rooms(minute)
         mode = self._heat_cool_mode(minute, measured)
         running = self._thermostat(mode, measured)
@@ -548,6 +596,7 @@ class HomeTwin:
     def record(self, minute: int, weather: Weather, samples: Samples) -> None:
         """Take every puck's and vent's reading for `minute`."""
         seed, t = self.home.seed, float(minute * 60)
+        u: Callable[[int, int], float] = self._noise or functools.partial(unit, seed)
         atmosphere_kpa = weather.pressure_hpa / 10.0
         for puck in self.home.pucks:
             ch = channel(puck.id)
@@ -556,9 +605,9 @@ class HomeTwin:
             )
             temperature = float(values["t"]) if values else 20.0
             w = float(values["w"]) if values else psy.humidity_ratio(20.0, 0.45)
-            measured_t = round(temperature + 0.08 * unit(seed, ch + 2, minute), 2)
+            measured_t = round(temperature + 0.08 * u(ch + 2, minute), 2)
             humidity = round(
-                100.0 * psy.relative_humidity(temperature, w) + 0.8 * unit(seed, ch + 3, minute)
+                100.0 * psy.relative_humidity(temperature, w) + 0.8 * u(ch + 3, minute)
             )
             room = self._rooms.get(puck.room_id) if puck.room_id is not None else None
             sample = PuckSample(
@@ -567,17 +616,13 @@ class HomeTwin:
                 at=minute * 60,
                 room_temperature_c=measured_t,
                 humidity=max(0, min(100, humidity)),
-                room_pressure=round(atmosphere_kpa + 0.002 * unit(seed, ch + 4, minute), 5),
+                room_pressure=round(atmosphere_kpa + 0.002 * u(ch + 4, minute), 5),
                 light=max(
                     0,
-                    round(
-                        weather.light_lux / 110_000.0 * 600.0
-                        + 5.0
-                        + 3.0 * unit(seed, ch + 5, minute)
-                    ),
+                    round(weather.light_lux / 110_000.0 * 600.0 + 5.0 + 3.0 * u(ch + 5, minute)),
                 ),
                 system_voltage=round(_battery(3.45, 0.25, puck.installed_at, t), 2),
-                rssi=_rssi(seed, ch, minute),
+                rssi=_rssi(seed, ch, minute, self._noise),
                 is_gateway=puck.gateway,
                 desired_temperature_c=room.set_point_c if room is not None else None,
             )
@@ -603,14 +648,13 @@ class HomeTwin:
                 vent_id=vent.id,
                 at=minute * 60,
                 duct_temperature_c=round(
-                    float(self.state["ducts"].get(vent.id, 20.0))
-                    + 0.05 * unit(seed, ch + 2, minute),
+                    float(self.state["ducts"].get(vent.id, 20.0)) + 0.05 * u(ch + 2, minute),
                     2,
                 ),
                 duct_pressure=round(atmosphere_kpa + (static_kpa if percent else 0.0), 4),
                 percent_open=percent,
                 system_voltage=round(_battery(3.3, 0.4, vent.installed_at, t), 2),
-                rssi=_rssi(seed, ch, minute),
+                rssi=_rssi(seed, ch, minute, self._noise),
                 motor_run_time=int(self.state["motor"].get(vent.id, 0)),
             )
             samples.vents.append(vent_sample)
