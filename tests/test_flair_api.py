@@ -846,6 +846,16 @@ def test_vendor_host_and_openapi(client: httpx.Client) -> None:
     assert {"/oauth2/token", "/api/vents/{id}", "/api/{type}/{id}/relationships/{rel}"} <= set(
         spec["paths"]
     )
+    assert {f"/api/{name}" for name in ("applications", "thermostat-states", "vent-states")} <= set(
+        spec["paths"]
+    )
+    for docs, host in (("/flair/docs", None), ("/docs", "api.flair.co.localhost")):
+        page = client.get(docs, headers={"Host": host} if host else None)
+        assert page.status_code == 200
+        assert page.headers["content-type"].startswith("text/html")
+        assert 'url: "openapi.json"' in page.text  # relative: right under /flair and the host
+    vendor_spec = client.get("/openapi.json", headers={"Host": "api.flair.co.localhost"})
+    assert vendor_spec.json()["paths"] == spec["paths"]
 
 
 # ------------------------------------------------------------------ every route, by its path

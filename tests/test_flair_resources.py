@@ -443,3 +443,57 @@ def test_the_demo_home_has_every_resource(
     created = [r["attributes"]["created-at"] for r in data]
     if type_name in ("thermostat-states", "vent-states", "beacon-sightings", "weather-readings"):
         assert created == sorted(created, reverse=True), "history comes newest first"
+
+
+# ------------------------------------------------------------------ the document's spellings
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ({"current-state": {"power": True, "mode": 1, "temperature": 24}}, {"power": "On"}),
+        ({"current-state": {"power": False}}, {"power": "Off"}),
+        ({"current-state": {"mode": 0}}, {"mode": "Cool"}),
+        ({"make": "Mitsubishi", "model": "MSZ-FH"}, {"make-name": "Mitsubishi"}),
+    ],
+)
+def test_hvac_units_accept_the_documents_current_state(
+    client: httpx.Client, flair_world: FlairWorld, written: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """The document's `current-state` object (boolean power, mode 0/1) and `make`/`model`
+    write the real flat attributes."""
+    headers = _headers(client, flair_world)
+    unit = first(client, headers, "hvac-units")
+    url = f"{FLAIR}/api/hvac-units/{unit['id']}"
+    changed = client.patch(
+        url, headers=headers, json={"data": {"type": "hvac-units", "attributes": written}}
+    )
+    assert changed.status_code == 200, changed.text
+    attributes = changed.json()["data"]["attributes"]
+    for name, value in expected.items():
+        assert attributes[name] == value
+    if "mode" in written.get("current-state", {}) and written["current-state"]["mode"] == 1:
+        assert attributes["mode"] == "Heat"
+        assert attributes["temperature"] == 24
+    restored = client.patch(
+        url,
+        headers=headers,
+        json={"data": {"type": "hvac-units", "attributes": {"power": unit["attributes"]["power"]}}},
+    )
+    assert restored.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "state", [{"power": "yes"}, {"mode": 2}, {"mode": True}, {"fan-speed": 2.0}, "on"]
+)
+def test_bad_hvac_current_state_is_422(
+    client: httpx.Client, flair_world: FlairWorld, state: Any
+) -> None:
+    """A current-state the document does not allow names what is wrong."""
+    headers = _headers(client, flair_world)
+    unit = first(client, headers, "hvac-units")
+    refused = client.patch(
+        f"{FLAIR}/api/hvac-units/{unit['id']}",
+        headers=headers,
+        json={"data": {"type": "hvac-units", "attributes": {"current-state": state}}},
+    )
+    assert refused.status_code == 422, refused.text
+    assert "current-state" in refused.json()["errors"][0]["detail"]

@@ -35,7 +35,7 @@ def render(runtime: Runtime, base_url: str) -> str:
         for name, prefix, docs in (
             ("Phason API v1.0.3 (API keys)", "/phason/v1.0.3", True),
             ("Phason AutoFlex Connect v1.0.2 (OAuth2)", "/phason", True),
-            ("Flair (OAuth2, JSON:API)", "/flair", False),
+            ("Flair (OAuth2, JSON:API)", "/flair", True),
         )
     ]  # fmt: skip
     parts = [

@@ -516,6 +516,8 @@ class FlairService:
         if not resource_type.creatable:
             raise forbidden(f"{type_name} cannot be created through the API.")
         attributes, relationships = validation.document(body, type_name, None)
+        if type_name == "hvac-units":
+            attributes = validation.hvac_state_alias(attributes)
         changes = validation.validate(resource_type, attributes, creating=True)
         if type_name == "callbacks":
             validation.check_callback(changes, creating=True)
@@ -689,6 +691,8 @@ class FlairService:
         attributes, relationships = validation.document(body, type_name, resource_id)
         if type_name == "vents":
             attributes = validation.vent_state_alias(attributes)
+        if type_name == "hvac-units":
+            attributes = validation.hvac_state_alias(attributes)
         changes = validation.validate(resource_type, attributes, creating=False)
         if type_name == "callbacks":
             validation.check_callback(changes, creating=False)

@@ -88,6 +88,38 @@ def vent_state_alias(attributes: Json) -> Json:
     return result
 
 
+HVAC_MODES = {0: "Cool", 1: "Heat"}  # the document's current-state.mode
+
+
+def hvac_state_alias(attributes: Json) -> Json:
+    """The document's `current-state` object of an HVAC unit (`temperature`, `power` as a
+    boolean, `mode` 0 cooling / 1 heating, `make`/`model` beside it) is accepted as the real
+    flat attributes (`temperature`, `power` "On"/"Off", `mode` "Cool"/"Heat")."""
+    result = dict(attributes)
+    for document_name, real_name in (("make", "make-name"), ("model", "model-id")):
+        if document_name in result:
+            result[real_name] = result.pop(document_name)
+    state = result.pop("current-state", None)
+    if state is None:
+        return result
+    if not isinstance(state, dict):
+        raise invalid("current-state must be an object.")
+    for key, value in state.items():
+        if key == "temperature":
+            result["temperature"] = value
+        elif key == "power":
+            if not isinstance(value, bool):
+                raise invalid("current-state.power must be a boolean.")
+            result["power"] = "On" if value else "Off"
+        elif key == "mode":
+            if isinstance(value, bool) or value not in HVAC_MODES:
+                raise invalid("current-state.mode must be 0 (cooling) or 1 (heating).")
+            result["mode"] = HVAC_MODES[value]
+        else:
+            raise invalid(f"current-state.{key} is not editable here; use the flat attributes.")
+    return result
+
+
 def validate(resource_type: ResourceType, attributes: Json, *, creating: bool) -> Json:
     """Check each written attribute against the type's table: 422 names the first offender."""
     changes: Json = {}

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape, header
-from ductwork.http.openapi import Operation, Param, Reply, build_document
+from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.vendors.flair import wire
 from ductwork.vendors.flair.exceptions import FlairError, bad_request, unauthorized
 from ductwork.vendors.flair.models import TYPES, Principal, ResourceType
@@ -295,7 +295,12 @@ def create_api(service: FlairService) -> Api:
     async def openapi(_request: Request) -> Response:
         return document(spec)
 
-    routes.append(Endpoint("GET", "/openapi.json", openapi))
+    async def docs(_request: Request) -> Response:
+        # A relative spec URL: the page works under /flair and on the vendor host alike.
+        page = docs_page("Flair API", "openapi.json").encode()
+        return Response(page, media_type="text/html; charset=utf-8")
+
+    routes += [Endpoint("GET", "/openapi.json", openapi), Endpoint("GET", "/docs", docs)]
     return Api(PREFIX, routes, FLAIR_ERRORS)
 
 
