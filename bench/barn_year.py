@@ -8,17 +8,13 @@ output and input, history written in hour chunks) and prints the time against th
 from __future__ import annotations
 
 import argparse
-import secrets
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 
 from ductwork.runtime import Runtime
 from ductwork.vendors.phason import schema
+from scratch import scratch
 
 TARGET_SECONDS = 5.0
 YEAR_MINUTES = 525_600
@@ -36,14 +32,7 @@ def main() -> None:
         "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite",
     )
     args = parser.parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="ductwork-bench-"))
-    scratch = f"ductwork_bench_{secrets.token_hex(4)}"
-    database_url = None
-    if args.postgres:
-        with psycopg.connect(args.postgres, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{scratch}"')
-        database_url = args.postgres.rsplit("/", 1)[0] + "/" + scratch
-    try:
+    with scratch(args.postgres) as (directory, database_url):
         runtime = Runtime.open(directory, database_url)
         account = runtime.accounts.create("bench@example.com", "bench-password", seed=2024)
         now = runtime.clocks.now(account.id)
@@ -73,11 +62,6 @@ def main() -> None:
         print(f"one barn-year       {per_year:.2f} s   target {TARGET_SECONDS:.1f} s   "
               f"ratio target/actual {TARGET_SECONDS / per_year:.2f}   "
               f"{'OK' if per_year <= TARGET_SECONDS else 'MISSED'}")  # fmt: skip
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-        if args.postgres:
-            with psycopg.connect(args.postgres, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -10,17 +10,13 @@ the target and the rows written.
 from __future__ import annotations
 
 import argparse
-import secrets
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
-import psycopg
 import sqlalchemy as sa
 
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair import schema
+from scratch import scratch
 
 TARGET_SECONDS = 20.0  # a month of the demo home, readings written (was 46 s before run())
 MONTH_DAYS = 30.0
@@ -46,14 +42,7 @@ def main() -> None:
         "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite",
     )
     args = parser.parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="ductwork-bench-"))
-    scratch = f"ductwork_bench_{secrets.token_hex(4)}"
-    database_url = None
-    if args.postgres:
-        with psycopg.connect(args.postgres, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{scratch}"')
-        database_url = args.postgres.rsplit("/", 1)[0] + "/" + scratch
-    try:
+    with scratch(args.postgres) as (directory, database_url):
         runtime = Runtime.open(directory, database_url)
         account = runtime.accounts.create("bench@example.com", "bench-password", seed=2024)
         start = runtime.clocks.now(account.id) - args.days * 86_400.0
@@ -83,11 +72,6 @@ def main() -> None:
         print(f"one home-month      {per_month:.2f} s   target {TARGET_SECONDS:.1f} s   "
               f"ratio target/actual {TARGET_SECONDS / per_month:.2f}   "
               f"{'OK' if per_month <= TARGET_SECONDS else 'MISSED'}")  # fmt: skip
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-        if args.postgres:
-            with psycopg.connect(args.postgres, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -33,6 +33,13 @@ def _room() -> sa.Column[int]:
     )
 
 
+def _owner(name: str, table: str) -> sa.Column[str]:
+    """The device (UUID) a reading, state, app or sighting belongs to; it goes with it."""
+    return sa.Column(
+        name, sa.String(36), sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False
+    )
+
+
 def _stamps() -> tuple[sa.Column[float], sa.Column[float]]:
     return (
         sa.Column("created_at", sa.Float, nullable=False),
@@ -180,12 +187,7 @@ puck_apps = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     _account(),
     _structure(),
-    sa.Column(
-        "puck_id",
-        sa.String(36),
-        sa.ForeignKey("flair_pucks.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _owner("puck_id", "flair_pucks"),
     sa.Column("attributes", sa.JSON, nullable=False),  # app-type, app-state
     *_stamps(),
     sa.Index("ix_flair_puck_apps_puck", "puck_id"),
@@ -205,12 +207,7 @@ vent_readings = sa.Table(
     "flair_vent_readings",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column(
-        "vent_id",
-        sa.String(36),
-        sa.ForeignKey("flair_vents.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _owner("vent_id", "flair_vents"),
     sa.Column("at", sa.BigInteger, nullable=False),
     sa.Column("duct_temperature_c", sa.Float, nullable=False),
     sa.Column("duct_pressure", sa.Float, nullable=False),
@@ -225,12 +222,7 @@ puck_readings = sa.Table(
     "flair_puck_readings",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column(
-        "puck_id",
-        sa.String(36),
-        sa.ForeignKey("flair_pucks.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _owner("puck_id", "flair_pucks"),
     sa.Column("at", sa.BigInteger, nullable=False),
     sa.Column("room_temperature_c", sa.Float, nullable=False),
     sa.Column("humidity", sa.Integer, nullable=False),
@@ -247,12 +239,7 @@ vent_states = sa.Table(
     "flair_vent_states",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column(
-        "vent_id",
-        sa.String(36),
-        sa.ForeignKey("flair_vents.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _owner("vent_id", "flair_vents"),
     sa.Column("at", sa.Float, nullable=False),
     sa.Column("percent_open", sa.Integer, nullable=False),
     sa.Column("percent_open_reason", sa.String(200), nullable=False),
@@ -265,12 +252,7 @@ thermostat_states = sa.Table(
     "flair_thermostat_states",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column(
-        "thermostat_id",
-        sa.String(36),
-        sa.ForeignKey("flair_thermostats.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _owner("thermostat_id", "flair_thermostats"),
     sa.Column("at", sa.BigInteger, nullable=False),
     sa.Column("ambient_temperature_c", sa.Float, nullable=False),
     sa.Column("target_temperature_c", sa.Float, nullable=False),
@@ -302,12 +284,7 @@ beacon_sightings = sa.Table(
     "flair_beacon_sightings",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column(
-        "puck_id",
-        sa.String(36),
-        sa.ForeignKey("flair_pucks.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _owner("puck_id", "flair_pucks"),
     sa.Column(
         "device_id",
         sa.Integer,
