@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ductwork.vendors.flair.models import TYPES
 from tests.conftest import FLAIR, FlairTenant, FlairWorld
 
 RECORDED = Path(__file__).parent / "data" / "flair_recorded"
@@ -334,6 +335,16 @@ def test_scope_enforcement(
         assert client.get(single, headers=headers).status_code == 403
     patch = {"data": {"type": type_name, "attributes": {}}}
     assert client.patch(single, json=patch, headers=view).status_code in (403, 405)
+    # Every write method a type serves needs the edit scope (the view token is refused with
+    # 403 before the body is looked at); a method it does not serve is 405 for everyone.
+    kind = TYPES[type_name]
+    for method, url, served in (
+        ("POST", f"{FLAIR}/api/{type_name}", kind.creatable or type_name == "users"),
+        ("DELETE", single, kind.deletable or type_name == "users"),
+    ):
+        refused = client.request(method, url, json={"data": {"type": type_name}}, headers=view)
+        assert refused.status_code == (403 if served else 405), (method, refused.text)
+    assert client.get(single, headers=view).status_code == 200  # nothing was deleted
     edit = bearer(token(client, tenant, f"{resource}.edit"))
     editable = client.patch(single, json=patch, headers=edit)
     assert editable.status_code in (200, 405), editable.text

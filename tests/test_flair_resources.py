@@ -497,3 +497,82 @@ def test_bad_hvac_current_state_is_422(
     )
     assert refused.status_code == 422, refused.text
     assert "current-state" in refused.json()["errors"][0]["detail"]
+
+
+def test_the_demo_thermostat_reports_its_newest_state(
+    client: httpx.Client, flair_world: FlairWorld
+) -> None:
+    """A thermostat's mode, operating state and set point are its newest state's; the state
+    history, the current state, its room sensor and `include=` all agree."""
+    headers = _headers(client, flair_world)
+    listed = client.get(
+        f"{FLAIR}/api/thermostats?include=current-state,remote-sensor,room", headers=headers
+    )
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    thermostat = body["data"][0]
+    included = {(r["type"], r["id"]): r for r in body["included"]}
+    states = client.get(
+        f"{FLAIR}/api/thermostats/{thermostat['id']}/thermostat-states", headers=headers
+    ).json()["data"]
+    newest = states[0]
+    assert ("thermostat-states", newest["id"]) in included
+    current = client.get(
+        f"{FLAIR}/api/thermostats/{thermostat['id']}/current-state", headers=headers
+    ).json()["data"]
+    assert current == newest
+    attributes = thermostat["attributes"]
+    assert attributes["operating-state"] == newest["attributes"]["operating-state"]
+    assert attributes["operating-state"] in ("heat", "cool", "idle")
+    assert attributes["mode"] == newest["attributes"]["mode"]
+    assert attributes["current-set-point"] == newest["attributes"]["target-temperature-c"]
+    assert attributes["is-offline"] is False
+    assert newest["relationships"]["thermostat"]["data"]["id"] == thermostat["id"]
+    sensor = thermostat["relationships"]["remote-sensor"]["data"]
+    assert included[("remote-sensors", sensor["id"])]["attributes"]["is-tstat"] is True
+    room = thermostat["relationships"]["room"]["data"]
+    assert ("rooms", room["id"]) in included
+    in_room = client.get(f"{FLAIR}/api/rooms/{room['id']}", headers=headers).json()["data"]
+    assert in_room["relationships"]["thermostat"]["data"] == {
+        "type": "thermostats",
+        "id": thermostat["id"],
+    }
+    sensors = in_room["relationships"]["remote-sensors"]["data"]
+    assert {"type": "remote-sensors", "id": sensor["id"]} in sensors
+    ambient = newest["attributes"]["ambient-temperature-c"]
+    assert 10.0 < ambient < 35.0
+    assert abs(ambient - in_room["attributes"]["current-temperature-c"]) < 1.5
+
+
+def test_weather_and_sightings_in_the_demo_home(
+    client: httpx.Client, flair_world: FlairWorld
+) -> None:
+    """Weather readings belong to the structure, every 15 minutes, with the day's sun; the
+    phone's sightings carry the iPhone's fields and link their puck and device."""
+    headers = _headers(client, flair_world)
+    structure = first(client, headers, "structures")["id"]
+    weather = client.get(
+        f"{FLAIR}/api/structures/{structure}/weather-readings?page[size]=8", headers=headers
+    ).json()["data"]
+    assert len(weather) == 8
+    created = [w["attributes"]["created-at"] for w in weather]
+    assert created == sorted(created, reverse=True)
+    for reading in weather:
+        attributes = reading["attributes"]
+        assert attributes["sunrise"] < attributes["created-at"][:10] + "T23:59:59"
+        assert attributes["sunrise"] < attributes["sunset"]
+        assert attributes["condition"] in ("Clear", "Clouds", "Rain")
+        assert -40 < attributes["outside-temperature-c"] < 50
+        assert reading["relationships"]["structure"]["data"]["id"] == structure
+    sighting = first(client, headers, "beacon-sightings")
+    attributes = sighting["attributes"]
+    assert attributes["distance-string"] in ("Immediate", "Near", "Far")
+    assert attributes["accuracy"] > 0
+    assert attributes["txpower"] is None  # Android only
+    assert -100 < attributes["rssi"] < -40
+    device = sighting["relationships"]["device"]["data"]["id"]
+    phone = client.get(f"{FLAIR}/api/devices/{device}", headers=headers).json()["data"]
+    assert "iPhone" in phone["attributes"]["user-agent"]
+    puck = sighting["relationships"]["puck"]["data"]["id"]
+    heard = client.get(f"{FLAIR}/api/pucks/{puck}/beacon-sightings", headers=headers).json()
+    assert sighting["id"] in {s["id"] for s in heard["data"]}

@@ -7,7 +7,7 @@ that may reach it. The JSON:API layer in `service` is driven entirely by these t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 VIEW, EDIT = "view", "edit"
@@ -52,11 +52,20 @@ class Rel:
     target: str
     many: bool
     column: str | None
+    _: KW_ONLY
     linkage: bool = True
     self_link: bool = True
     editable: bool = False
     reverse: bool = False
     typed_null: bool = False  # an empty to-one link is {"type": ..., "id": null}, not null
+
+
+def _related_only(
+    name: str, target: str, column: str, *, many: bool = True, reverse: bool = False
+) -> Rel:
+    """A link with only `links.related`: readings, states and sightings (large, or computed
+    like the newest one)."""
+    return Rel(name, target, many, column, linkage=False, self_link=False, reverse=reverse)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +119,7 @@ USERS = ResourceType(
         Rel("editable-structures", "structures", True, None, linkage=False),
         Rel("viewable-structures", "structures", True, None, linkage=False),
         Rel("default-structure", "structures", False, "default_structure"),
-        Rel("devices", "devices", True, "account_id", False, False),
+        _related_only("devices", "devices", "account_id"),
     ),
 )
 
@@ -165,7 +174,7 @@ STRUCTURES = ResourceType(
         Rel("thermostats", "thermostats", True, "structure_id", linkage=False, editable=True),
         Rel("remote-sensors", "remote-sensors", True, "structure_id", linkage=False),
         Rel("schedules", "schedules", True, "structure_id", linkage=False, editable=True),
-        Rel("weather-readings", "weather-readings", True, "structure_id", False, False),
+        _related_only("weather-readings", "weather-readings", "structure_id"),
     ),
     creatable=True,
     deletable=True,
@@ -242,12 +251,12 @@ VENTS = ResourceType(
     (
         _ROOM,
         _STRUCTURE,
-        Rel(
-            "current-reading", "vent-sensor-readings", False, "vent_id", False, False, reverse=True
+        _related_only(
+            "current-reading", "vent-sensor-readings", "vent_id", many=False, reverse=True
         ),
-        Rel("sensor-readings", "vent-sensor-readings", True, "vent_id", False, False),
-        Rel("current-state", "vent-states", False, "vent_id", False, False, reverse=True),
-        Rel("vent-states", "vent-states", True, "vent_id", False, False),
+        _related_only("sensor-readings", "vent-sensor-readings", "vent_id"),
+        _related_only("current-state", "vent-states", "vent_id", many=False, reverse=True),
+        _related_only("vent-states", "vent-states", "vent_id"),
     ),
     creatable=True,
     deletable=True,
@@ -279,9 +288,9 @@ PUCKS = ResourceType(
     (
         _ROOM,
         _STRUCTURE,
-        Rel("current-reading", "sensor-readings", False, "puck_id", False, False, reverse=True),
-        Rel("sensor-readings", "sensor-readings", True, "puck_id", False, False),
-        Rel("beacon-sightings", "beacon-sightings", True, "puck_id", False, False),
+        _related_only("current-reading", "sensor-readings", "puck_id", many=False, reverse=True),
+        _related_only("sensor-readings", "sensor-readings", "puck_id"),
+        _related_only("beacon-sightings", "beacon-sightings", "puck_id"),
         Rel("puck-apps", "puck-apps", True, "puck_id", linkage=False),
     ),
     creatable=True,
@@ -439,8 +448,10 @@ THERMOSTATS = ResourceType(
     (
         _ROOM,
         _STRUCTURE,
-        Rel("thermostat-states", "thermostat-states", True, "thermostat_id", False, False),
-        Rel("current-state", "thermostat-states", False, "thermostat_id", False, False, True),
+        _related_only("thermostat-states", "thermostat-states", "thermostat_id"),
+        _related_only(
+            "current-state", "thermostat-states", "thermostat_id", many=False, reverse=True
+        ),
         Rel("remote-sensor", "remote-sensors", False, "thermostat_id", reverse=True),
     ),
     creatable=True,
@@ -557,7 +568,7 @@ DEVICES = ResourceType(
     (Attr("user-agent", "string"), *_stamps()),
     (
         Rel("user", "users", False, "account_id", self_link=False),
-        Rel("beacon-sightings", "beacon-sightings", True, "device_id", False, False),
+        _related_only("beacon-sightings", "beacon-sightings", "device_id"),
     ),
 )
 
