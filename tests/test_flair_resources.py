@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ductwork.vendors.flair.models import TYPES
 from tests.conftest import FLAIR, FlairWorld
 from tests.test_flair_api import EVERY_SCOPE, bearer, first, token
 
@@ -576,3 +577,54 @@ def test_weather_and_sightings_in_the_demo_home(
     puck = sighting["relationships"]["puck"]["data"]["id"]
     heard = client.get(f"{FLAIR}/api/pucks/{puck}/beacon-sightings", headers=headers).json()
     assert sighting["id"] in {s["id"] for s in heard["data"]}
+
+
+@pytest.mark.parametrize("type_name", sorted(TYPES))
+def test_every_link_of_every_type_answers(
+    client: httpx.Client, flair_world: FlairWorld, type_name: str
+) -> None:
+    """For a resource of each type: each relationship's related endpoint, its relationship
+    endpoint (where it has one) and `include=` of it answer 200 with what the resource's own
+    linkage says."""
+    headers = _headers(client, flair_world)
+    if type_name == "callbacks":  # the demo home has none: register one
+        structure = first(client, headers, "structures")["id"]
+        made = _create(
+            client,
+            headers,
+            "callbacks",
+            {"webhookurl": "http://127.0.0.1:9/hook", "event_type": "vent"},
+            {"structure": _link("structures", structure)},
+        )
+        assert made.status_code == 201, made.text
+    listed = client.get(f"{FLAIR}/api/{type_name}?page[size]=1", headers=headers)
+    assert listed.status_code == 200, listed.text
+    resource = listed.json()["data"][0]
+    base = f"{FLAIR}/api/{type_name}/{resource['id']}"
+    for name, link in resource["relationships"].items():
+        related = client.get(f"{base}/{name}", headers=headers)
+        assert related.status_code == 200, (name, related.text)
+        data = related.json()["data"]
+        if "self" in link["links"]:
+            linkage = client.get(f"{base}/relationships/{name}", headers=headers)
+            assert linkage.status_code == 200, (name, linkage.text)
+            if "data" in link:
+                assert linkage.json()["data"] == _without_typed_null(link["data"]), name
+        if isinstance(data, list):
+            found = [{"type": r["type"], "id": r["id"]} for r in data]
+            if isinstance(link.get("data"), list):
+                assert found == link["data"][: len(found)], name
+        elif "data" in link:
+            expected = _without_typed_null(link["data"])
+            assert (None if data is None else {"type": data["type"], "id": data["id"]}) == (
+                expected
+            ), name
+        included = client.get(f"{base}?include={name}", headers=headers)
+        assert included.status_code == 200, (name, included.text)
+    if type_name == "callbacks":
+        assert client.delete(base, headers=headers).status_code == 204
+
+
+def _without_typed_null(data: Any) -> Any:
+    """A to-one link the real service writes as {"type": ..., "id": null} is empty."""
+    return None if isinstance(data, dict) and data.get("id") is None else data
