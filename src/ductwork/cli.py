@@ -116,7 +116,7 @@ def serve(
     click.echo(f"  Dashboard              {base_url}/")
     click.echo(f"  Phason API v1.0.3      {base_url}/phason/v1.0.3   (docs: /phason/v1.0.3/docs)")
     click.echo(f"  Phason AutoFlex v1.0.2 {base_url}/phason   (docs: /phason/docs)")
-    click.echo(f"  Flair API              {base_url}/flair   (OpenAPI: /flair/openapi.json)")
+    click.echo(f"  Flair API              {base_url}/flair   (docs: /flair/docs)")
     click.echo(f"  Control plane          {base_url}/_ductwork/health")
     if stored is not None:
         creds = public_credentials(stored, base_url)
