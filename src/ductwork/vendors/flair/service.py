@@ -345,6 +345,11 @@ class FlairService:
             rel = resource_type.rel_index.get(name.strip())
             if rel is None or rel.target not in TYPES:
                 raise bad_request(f"{name} is not a relationship of {type_name}")
+            if rel.many and rel.target in _READING_PARENT:
+                raise bad_request(
+                    f"{name} is a history that runs to many thousands of {rel.target}; page "
+                    f"through /api/{type_name}/<id>/{name} instead of including it."
+                )
             for row in rows:
                 target_type, target_rows = self._related_rows(
                     connection, type_name, row, rel, account_id
@@ -358,43 +363,39 @@ class FlairService:
         return found
 
     def _related_rows(
-        self,
-        connection: Connection,
-        type_name: str,
-        row: Row[Any],
-        rel: Rel,
-        account_id: int,
-        limit: tuple[int, int] | None = None,
+        self, connection: Connection, type_name: str, row: Row[Any], rel: Rel, account_id: int
     ) -> tuple[str, list[Row[Any]]]:
+        """The rows a relationship of `row` names."""
+        select = self._related_select(type_name, row, rel, account_id)
+        rows = [] if select is None else list(connection.execute(select))
+        return rel.target, _first_reverse(rel.target, rows) if rel.reverse else rows
+
+    def _related_select(
+        self, type_name: str, row: Row[Any], rel: Rel, account_id: int
+    ) -> sa.Select[Any] | None:
+        """The query of a relationship's rows (None: the link is empty)."""
         target = rel.target
         select = self._select(target, account_id)
         table = TABLES[target]
         key = self._key(type_name, row)
         owner_key: Any = key if TYPES[type_name].uuid_ids else int(key)
         if (type_name, rel.name) == ("rooms", "puck-apps"):
-            select = select.join(schema.pucks, schema.pucks.c.id == table.c.puck_id).where(
+            return select.join(schema.pucks, schema.pucks.c.id == table.c.puck_id).where(
                 schema.pucks.c.room_id == owner_key
             )
-        elif rel.reverse:
+        if rel.reverse:
             assert rel.column is not None
             select = select.where(table.c[rel.column] == owner_key)
-            if target != "remote-sensors":
-                select = select.limit(1)
-            return target, _first_reverse(target, list(connection.execute(select)))
-        elif rel.name == "default-structure":
-            select = select.limit(1)
-        elif not rel.many or (rel.column is not None and _own(type_name, rel)):
+            # A thermostat's sensors are few: `_first_reverse` picks its own among them.
+            return select if target == "remote-sensors" else select.limit(1)
+        if rel.name == "default-structure":
+            return select.limit(1)
+        if not rel.many or (rel.column is not None and _own(type_name, rel)):
             value = row._mapping[rel.column] if rel.column else None
-            if value is None:
-                return target, []
-            select = select.where(_id_column(target) == value)
-        elif rel.column is None:
-            return target, []
-        else:
-            select = select.where(table.c[rel.column] == owner_key)
-        if limit is not None:
-            select = select.limit(limit[0]).offset(limit[1])
-        return target, list(connection.execute(select))
+            return None if value is None else select.where(_id_column(target) == value)
+        if rel.column is None:
+            return None
+        return select.where(table.c[rel.column] == owner_key)
 
     # ------------------------------------------------------------ reads
     def root(self) -> Json:
@@ -462,18 +463,23 @@ class FlairService:
                 )
                 data = self._serialise(connection, target, rows, principal.account_id)
                 return wire.single(query.self_link, data[0] if data else None)
-            target, every = self._related_rows(
-                connection, type_name, row, rel, principal.account_id
-            )
-            start = (query.page - 1) * query.size
-            rows = every[start : start + query.size]
+            target = rel.target
+            select = self._related_select(type_name, row, rel, principal.account_id)
+            total, rows = 0, []
+            if select is not None:
+                # Readings and states run to many thousands: count and page in the database.
+                total = connection.execute(
+                    sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
+                ).scalar_one()
+                page = select.limit(query.size).offset((query.page - 1) * query.size)
+                rows = list(connection.execute(page))
             data = self._serialise(connection, target, rows, principal.account_id)
             included = self._included(connection, target, rows, principal.account_id, query.include)
         return wire.collection(
             query.self_link,
             query.path,
             data,
-            total=len(every),
+            total=total,
             size=query.size,
             page=query.page,
             include=query.include,
