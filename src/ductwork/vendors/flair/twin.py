@@ -472,7 +472,6 @@ class HomeTwin:
         )
         position.percent_open, position.reason, position.moved_at = percent, reason, t
         position.moved = True
-        # One state per vent and pass: a vent closed and reopened in one pass keeps the last.
         moves[vent_id] = VentStateSample(
             id=record_id("vent-state", vent_id, int(t // 60)),
             vent_id=vent_id,
@@ -484,55 +483,52 @@ class HomeTwin:
         )
 
     def _balance(self, t: float, mode: str, measured: dict[int, float], samples: Samples) -> None:
+        """One balancing pass: plan every unlocked vent's position from its room's need, keep
+        enough of them open for the HVAC's back-pressure limit (the rooms closest to needing
+        air first), then move the vents whose planned position differs."""
         errors = self._errors(mode, measured)
-        moves: dict[str, VentStateSample] = {}
         verb = "heating" if mode == "heat" else "cooling"
         unlocked = [
             v
             for v in self.home.vents
             if v.id in self.vents and t - self.vents[v.id].moved_at >= VENT_LOCK_SECONDS
         ]
+        plan: dict[str, tuple[int, str]] = {}
         for vent in unlocked:
             room = self._rooms.get(vent.room_id) if vent.room_id is not None else None
             if room is None:
                 continue
             if not room.active:
-                self._move(vent.id, 0, "Room is inactive.", t, moves)
+                plan[vent.id] = (0, "Room is inactive.")
                 continue
             error = errors.get(room.id)
             if error is None:
                 continue
             if error > BAND_C:
-                self._move(vent.id, 100, f"This room requires {verb}.", t, moves)
+                plan[vent.id] = (100, f"This room requires {verb}.")
             elif error < -BAND_C:
                 point = room.set_point_c * 9 / 5 + 32
                 edge = "below" if mode == "heat" else "above"
-                self._move(
-                    vent.id,
+                plan[vent.id] = (
                     0,
                     f"This room does not require {verb}. Vent will open "
                     f"when the room is {edge} {point:.1f}F.",
-                    t,
-                    moves,
                 )
-        total = len(self.vents)
-        open_area = sum(p.percent_open for p in self.vents.values()) / 100.0
-        # Back pressure: reopen the vents of the rooms closest to needing air first.
+        after = {v: plan[v][0] if v in plan else p.percent_open for v, p in self.vents.items()}
+        open_area = sum(after.values()) / 100.0
         candidates = sorted(
-            (v for v in unlocked if self.vents[v.id].percent_open < 100),
+            (v for v in unlocked if after[v.id] < 100),
             key=lambda v: -errors.get(v.room_id, -99.0) if v.room_id is not None else 99.0,
         )
         for vent in candidates:
-            if open_area >= MIN_OPEN_FRACTION * total:
+            if open_area >= MIN_OPEN_FRACTION * len(self.vents):
                 break
-            open_area += (100 - self.vents[vent.id].percent_open) / 100.0
-            self._move(
-                vent.id,
-                100,
-                "Opened to keep the HVAC system within its back-pressure limit.",
-                t,
-                moves,
-            )
+            open_area += (100 - after[vent.id]) / 100.0
+            after[vent.id] = 100
+            plan[vent.id] = (100, "Opened to keep the HVAC system within its back-pressure limit.")
+        moves: dict[str, VentStateSample] = {}
+        for vent_id, (percent, reason) in plan.items():
+            self._move(vent_id, percent, reason, t, moves)
         samples.vent_states.extend(moves.values())
 
     def _physics(self, mode: str, weather: Weather) -> None:
