@@ -665,3 +665,71 @@ def test_related_histories_page_in_the_database(
     assert (total - 1) * 20 + len(last["data"]) == len(whole)
     assert [r["id"] for r in whole[:20]] == [r["id"] for r in one["data"]]
     assert len({r["id"] for r in whole}) == len(whole)
+
+
+def test_puck_apps_follow_their_puck_between_structures(
+    client: httpx.Client, flair_world: FlairWorld
+) -> None:
+    """A puck moved into a room of another structure takes its apps (and a room moved takes
+    its thermostat): deleting the structure it left leaves them alone."""
+    headers = _headers(client, flair_world)
+
+    def made(response: httpx.Response) -> str:
+        assert response.status_code == 201, response.text
+        return str(response.json()["data"]["id"])
+
+    homes = [made(_create(client, headers, "structures", {"name": f"Cabin {n}"})) for n in (1, 2)]
+    rooms = [
+        made(
+            _create(
+                client, headers, "rooms", {"name": "Den"}, {"structure": _link("structures", h)}
+            )
+        )
+        for h in homes
+    ]
+    puck = made(
+        _create(
+            client,
+            headers,
+            "pucks",
+            {"name": "Traveller"},
+            {"structure": _link("structures", homes[0]), "room": _link("rooms", rooms[0])},
+        )
+    )
+    app = made(
+        _create(
+            client, headers, "puck-apps", {"app-type": "occupancy"}, {"puck": _link("pucks", puck)}
+        )
+    )
+    thermostat = made(
+        _create(
+            client,
+            headers,
+            "thermostats",
+            {"name": "Wall"},
+            {"structure": _link("structures", homes[0]), "room": _link("rooms", rooms[0])},
+        )
+    )
+    moved = client.patch(
+        f"{FLAIR}/api/pucks/{puck}/relationships/room",
+        headers=headers,
+        json={"data": {"type": "rooms", "id": rooms[1]}},
+    )
+    assert moved.status_code == 200, moved.text
+    carried = client.patch(
+        f"{FLAIR}/api/rooms/{rooms[0]}/relationships/structure",
+        headers=headers,
+        json={"data": {"type": "structures", "id": homes[1]}},
+    )
+    assert carried.status_code == 200, carried.text
+    assert client.delete(f"{FLAIR}/api/structures/{homes[0]}", headers=headers).status_code == 204
+    try:
+        assert client.get(f"{FLAIR}/api/puck-apps/{app}", headers=headers).status_code == 200
+        kept = client.get(f"{FLAIR}/api/thermostats/{thermostat}", headers=headers)
+        assert kept.status_code == 200
+        assert kept.json()["data"]["relationships"]["structure"]["data"]["id"] == homes[1]
+    finally:
+        assert (
+            client.delete(f"{FLAIR}/api/structures/{homes[1]}", headers=headers).status_code == 204
+        )
+    assert client.get(f"{FLAIR}/api/puck-apps/{app}", headers=headers).status_code == 404

@@ -907,18 +907,42 @@ class FlairService:
         table = TABLES[type_name]
         row_key: Any = key if TYPES[type_name].uuid_ids else int(key)
         values: Json = {column: None if target is None else target.id, "updated_at": now}
-        if column == "room_id" and target is not None:
-            values["structure_id"] = target.structure_id
+        if column in ("room_id", "puck_id") and target is not None:
+            values["structure_id"] = target.structure_id  # a puck app follows its puck
         if column == "structure_id" and "room_id" in table.c:
             values["room_id"] = None
         connection.execute(sa.update(table).where(table.c.id == row_key).values(**values))
         if type_name == "rooms" and column == "structure_id" and target is not None:
-            for device in (schema.vents, schema.pucks, schema.hvac_units, schema.bridges):
+            for device in (
+                schema.vents,
+                schema.pucks,
+                schema.hvac_units,
+                schema.bridges,
+                schema.thermostats,
+                schema.remote_sensors,
+            ):
                 connection.execute(
                     sa.update(device)
                     .where(device.c.room_id == row_key)
                     .values(structure_id=target.id)
                 )
+        if type_name in ("rooms", "pucks") and column in ("room_id", "structure_id"):
+            # Puck apps live where their puck does (a structure's deletion takes them along).
+            apps, pucks = schema.puck_apps, schema.pucks
+            moved = (
+                sa.select(pucks.c.id).where(pucks.c.room_id == row_key)
+                if type_name == "rooms"
+                else sa.select(pucks.c.id).where(pucks.c.id == row_key)
+            )
+            connection.execute(
+                sa.update(apps)
+                .where(apps.c.puck_id.in_(moved))
+                .values(
+                    structure_id=sa.select(pucks.c.structure_id)
+                    .where(pucks.c.id == apps.c.puck_id)
+                    .scalar_subquery()
+                )
+            )
 
     def change_relationship(
         self,
