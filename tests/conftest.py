@@ -227,11 +227,18 @@ def _flair_tenant(runtime: Runtime, tenant: Tenant) -> FlairTenant:
 def flair_world(world: World) -> FlairWorld:
     """Flair applications for tenants a and b, and tenant c with only a Flair home."""
     runtime = world.runtime
+    carol = flair_home_tenant(runtime, "carol@example.com")
+    return FlairWorld(_flair_tenant(runtime, world.a), _flair_tenant(runtime, world.b), carol)
+
+
+def flair_home_tenant(runtime: Runtime, email: str) -> FlairTenant:
+    """A new account with only the Flair demo home (always the same home: the seed is
+    fixed), simulated up to an hour before T0 with its clock frozen there, and an
+    application with every scope."""
     password = secrets.token_urlsafe(12)
-    account = runtime.accounts.create("carol@example.com", password, seed=sum(map(ord, "carol")))
+    account = runtime.accounts.create(email, password, seed=sum(map(ord, "carol")))
     runtime.clocks.change(account.id, set_to=T0 - 3600, freeze=True)
     structure = runtime.flair.add_demo_home(account, T0 - 3600)
     runtime.flair.simulator.catch_up(structure, int((T0 - 3600) // 60))
     application, secret = runtime.flair.applications.create(account, "tests")
-    carol = FlairTenant(account.email, password, application.client_id, secret)
-    return FlairWorld(_flair_tenant(runtime, world.a), _flair_tenant(runtime, world.b), carol)
+    return FlairTenant(account.email, password, application.client_id, secret)
