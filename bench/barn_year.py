@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ductwork.runtime import Runtime
 from ductwork.vendors.phason import schema
-from scratch import scratch
+from scratch import add_postgres_option, scratch
 
 TARGET_SECONDS = 5.0
 YEAR_MINUTES = 525_600
@@ -24,13 +24,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=float, default=365.0, help="Simulated days (default 365).")
-    parser.add_argument(
-        "--postgres",
-        default=None,
-        metavar="URL",
-        help="run on PostgreSQL: a server URL where a scratch database may be created "
-        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     with scratch(args.postgres) as (directory, database_url):
         runtime = Runtime.open(directory, database_url)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair import schema
-from scratch import scratch
+from scratch import add_postgres_option, scratch
 
 TARGET_SECONDS = 20.0  # a month of the demo home, readings written (was 46 s before run())
 MONTH_DAYS = 30.0
@@ -34,13 +34,7 @@ def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--days", type=float, default=MONTH_DAYS, help="Simulated days (30).")
-    parser.add_argument(
-        "--postgres",
-        default=None,
-        metavar="URL",
-        help="run on PostgreSQL: a server URL where a scratch database may be created "
-        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     with scratch(args.postgres) as (directory, database_url):
         runtime = Runtime.open(directory, database_url)

@@ -3,6 +3,7 @@ server URL is given, a database created for the run and dropped after it."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import secrets
 import shutil
@@ -11,6 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
+
+
+def add_postgres_option(parser: argparse.ArgumentParser) -> None:
+    """The --postgres URL option every database benchmark takes."""
+    parser.add_argument(
+        "--postgres",
+        default=None,
+        metavar="URL",
+        help="run on PostgreSQL: a server URL where a scratch database may be created "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite",
+    )
 
 
 @contextlib.contextmanager

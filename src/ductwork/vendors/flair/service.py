@@ -579,21 +579,17 @@ class FlairService:
         table = TABLES[type_name]
         stamps = {"account_id": account_id, "created_at": now, "updated_at": now}
         if type_name == "applications":
-            return str(
-                connection.execute(
-                    sa.insert(table)
-                    .values(
-                        account_id=account_id,
-                        name=changes["name"],
-                        description=changes.get("description", ""),
-                        client_id=secrets.token_urlsafe(24),
-                        secret_hash=digest(changes["client_secret"]),
-                        redirect_uris=changes.get("redirect_uris", []),
-                        scopes=changes.get("scopes", list(ALL_SCOPES)),
-                        created_at=now,
-                    )
-                    .returning(table.c.id)
-                ).scalar_one()
+            return _new_id(
+                connection,
+                table,
+                account_id=account_id,
+                name=changes["name"],
+                description=changes.get("description", ""),
+                client_id=secrets.token_urlsafe(24),
+                secret_hash=digest(changes["client_secret"]),
+                redirect_uris=changes.get("redirect_uris", []),
+                scopes=changes.get("scopes", list(ALL_SCOPES)),
+                created_at=now,
             )
         if type_name == "vent-states":
             vent = self._row(connection, "vents", account_id, links.pop("vent"))
@@ -614,19 +610,15 @@ class FlairService:
         if type_name == "structures":
             attributes = {**structure_attributes(changes.get("name", "Home")), **changes}
             seed = secrets.randbits(48)
-            return str(
-                connection.execute(
-                    sa.insert(table)
-                    .values(
-                        attributes=attributes,
-                        seed=seed,
-                        site=site(Climate(), AirHandler()),
-                        sim_minute=int(now // 60),
-                        state={},
-                        **stamps,
-                    )
-                    .returning(table.c.id)
-                ).scalar_one()
+            return _new_id(
+                connection,
+                table,
+                attributes=attributes,
+                seed=seed,
+                site=site(Climate(), AirHandler()),
+                sim_minute=int(now // 60),
+                state={},
+                **stamps,
             )
         # Every other type needs a structure; it is set from the relationships right after.
         first = connection.execute(
@@ -639,36 +631,24 @@ class FlairService:
         stamps["structure_id"] = first
         if type_name == "rooms":
             defaults = room_attributes(changes.get("name", "Room"), None, 21.0, True)
-            return str(
-                connection.execute(
-                    sa.insert(table)
-                    .values(
-                        attributes={**defaults, **changes},
-                        envelope=asdict(Envelope(45.0, 35.0)),
-                        **stamps,
-                    )
-                    .returning(table.c.id)
-                ).scalar_one()
+            return _new_id(
+                connection,
+                table,
+                attributes={**defaults, **changes},
+                envelope=asdict(Envelope(45.0, 35.0)),
+                **stamps,
             )
         if type_name == "callbacks":
-            return str(
-                connection.execute(
-                    sa.insert(table)
-                    .values(
-                        attributes=changes,
-                        application_id=application_id,
-                        secret=new_secret(),
-                        **stamps,
-                    )
-                    .returning(table.c.id)
-                ).scalar_one()
+            return _new_id(
+                connection,
+                table,
+                attributes=changes,
+                application_id=application_id,
+                secret=new_secret(),
+                **stamps,
             )
         if type_name in ("zones", "schedules"):
-            return str(
-                connection.execute(
-                    sa.insert(table).values(attributes=changes, **stamps).returning(table.c.id)
-                ).scalar_one()
-            )
+            return _new_id(connection, table, attributes=changes, **stamps)
         new_id = str(uuid.uuid4())
         values: Json = {"id": new_id, **stamps}
         if type_name == "vents":
@@ -1059,6 +1039,13 @@ class FlairService:
                 )
             )
             self._notify(connection, account_id, "sensor-readings", rows, at, structure_id)
+
+
+def _new_id(connection: Connection, table: sa.Table, **values: Any) -> str:
+    """Insert one row and return its new integer id as the API writes ids."""
+    return str(
+        connection.execute(sa.insert(table).values(**values).returning(table.c.id)).scalar_one()
+    )
 
 
 def _source(callback_id: int) -> str:
