@@ -55,6 +55,12 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def storable_email(email: str) -> bool:
+    """No stored email has a NUL character (PostgreSQL text cannot hold one): such a lookup
+    finds nothing rather than failing in the driver."""
+    return "\x00" not in email
+
+
 class Accounts:
     """Account and key operations; authentication of keys is cached for hot paths."""
 
@@ -67,7 +73,7 @@ class Accounts:
     def create(self, email: str, password: str, *, seed: int | None = None) -> Account:
         """Add an account with its own clock; the email must be new."""
         email = normalise_email(email)
-        if "@" not in email or len(email) > 320:
+        if "@" not in email or len(email) > 320 or not storable_email(email):
             raise AccountError(f"not an email address: {email!r}")
         if len(password) < 8:
             raise AccountError("the password must have at least 8 characters")
@@ -93,6 +99,8 @@ class Accounts:
 
     def by_email(self, email: str) -> Account | None:
         """Look an account up by email."""
+        if not storable_email(email):
+            return None
         with self._engine.connect() as connection:
             row = connection.execute(
                 sa.select(accounts.c.id, accounts.c.email, accounts.c.seed).where(
@@ -121,10 +129,12 @@ class Accounts:
 
     def check_password(self, email: str, password: str) -> Account | bool | None:
         """None if no such account, False if the password is wrong, else the account."""
-        with self._engine.connect() as connection:
-            row = connection.execute(
-                sa.select(accounts).where(accounts.c.email == normalise_email(email))
-            ).first()
+        row = None
+        if storable_email(email):
+            with self._engine.connect() as connection:
+                row = connection.execute(
+                    sa.select(accounts).where(accounts.c.email == normalise_email(email))
+                ).first()
         if row is None:
             # Spend the same work as a real check so timing does not reveal unknown emails.
             _hasher.hash(password)
@@ -195,6 +205,8 @@ class Accounts:
             .order_by(api_keys.c.id)
         )
         if email is not None:
+            if not storable_email(email):
+                return []
             query = query.where(accounts.c.email == normalise_email(email))
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()

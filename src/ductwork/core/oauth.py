@@ -32,12 +32,22 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def storable(value: str) -> bool:
+    """Whether a value can be stored or looked up (PostgreSQL text holds no NUL character)."""
+    return "\x00" not in value
+
+
 class ParamsRequest(OAuth2Request):  # type: ignore[misc]
-    """An OAuth2 request whose parameters were collected by the HTTP layer."""
+    """An OAuth2 request whose parameters were collected by the HTTP layer.
+
+    A parameter with a NUL character can match nothing ductwork stores: it is dropped, so the
+    grant answers as if it were missing (invalid_request, invalid_client, ...).
+    """
 
     def __init__(
         self, method: str, uri: str, params: dict[str, str], headers: Mapping[str, str]
     ) -> None:
+        params = {k: v for k, v in params.items() if storable(k) and storable(v)}
         super().__init__(method, uri, headers=headers)
         self.payload = BasicOAuth2Payload(params)
         self._params = params

@@ -28,6 +28,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ductwork.core.accounts import normalise_email, storable_email
 from ductwork.core.schema import accounts, metadata
 
 log = logging.getLogger("ductwork.webhooks")
@@ -259,7 +260,9 @@ class Outbox:
             .limit(limit)
         )
         if email is not None:
-            query = query.where(accounts.c.email == email)
+            if not storable_email(email):
+                return []
+            query = query.where(accounts.c.email == normalise_email(email))
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
         return [

@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest
+from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest, storable
 from ductwork.vendors.flair import schema
 from ductwork.vendors.flair.models import ALL_SCOPES, VIEW, Principal
 
@@ -438,6 +438,8 @@ class FlairAuthorizationServer(Server):
     # ------------------------------------------------------------ Authlib hooks
     def query_client(self, client_id: str) -> Client | None:
         """The application with this client id."""
+        if not storable(client_id):
+            return None
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(schema.applications).where(schema.applications.c.client_id == client_id)

@@ -8,6 +8,7 @@ homes are caught up to its clock, so a write lands at "now" in the twin's histor
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 import uuid
@@ -54,6 +55,7 @@ from ductwork.vendors.flair.oauth import TOKEN_LIMIT, Applications, FlairAuthori
 from ductwork.vendors.flair.store import HomeSimulator, site
 from ductwork.vendors.flair.wire import Json, identifier
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
 
@@ -233,8 +235,11 @@ class FlairService:
         self, connection: Connection, type_name: str, account_id: int, resource_id: str
     ) -> Row[Any]:
         key: Any = resource_id
-        if not TYPES[type_name].uuid_ids:
-            if not resource_id.isdigit() or len(resource_id) > 9:
+        if TYPES[type_name].uuid_ids:
+            if not _UUID.fullmatch(resource_id):
+                raise not_found(type_name, resource_id)
+        else:
+            if not (resource_id.isascii() and resource_id.isdigit()) or len(resource_id) > 9:
                 raise not_found(type_name, resource_id)
             key = int(resource_id)
         row = connection.execute(

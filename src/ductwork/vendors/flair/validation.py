@@ -167,6 +167,10 @@ def checked(attr: Attr, value: Any) -> Any:
         raise invalid(f"{attr.name} must be at most {attr.high:g}.")
     if attr.kind == "string" and len(value) > 200:
         raise invalid(f"{attr.name} may have at most 200 characters.")
+    if (attr.kind == "string" and "\x00" in value) or (
+        attr.kind == "strings" and any("\x00" in v for v in value if isinstance(v, str))
+    ):
+        raise invalid(f"{attr.name} may not contain NUL characters.")
     if attr.kind == "strings" and (
         len(value) > 50 or not all(isinstance(v, str) and 0 < len(v) <= 2000 for v in value)
     ):

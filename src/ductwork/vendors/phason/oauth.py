@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest
+from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest, storable
 from ductwork.vendors.phason import schema
 
 ACCESS_SECONDS = 24 * 3600
@@ -237,6 +237,8 @@ class PhasonAuthorizationServer(Server):
     # ------------------------------------------------------------ Authlib hooks
     def query_client(self, client_id: str) -> Client | None:
         """The client with this id."""
+        if not storable(client_id):
+            return None
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(schema.oauth_clients).where(schema.oauth_clients.c.client_id == client_id)
