@@ -196,6 +196,18 @@ def test_a_new_schedule_drives_the_lights(client: httpx.Client, world: World) ->
             {"schedule_name": "x", "sched_repeat_day": "3", "schedule_type": "7"},
             422,
         ),
+        (
+            "POST",
+            "/devices/{device}/segment_single",
+            {"segment_name": "a\x00b", "segment_module_type": "2"},
+            422,
+        ),
+        (
+            "POST",
+            "/devices/{device}/create_schedule",
+            {"schedule_name": "a\x00b", "sched_repeat_day": "3", "schedule_type": "1"},
+            422,
+        ),
         ("GET", "/devices/{device}/single_schedule", {"schedule_id": "999999"}, 404),
         ("GET", "/devices/{device}/events_segment", {"segment_id": "999999"}, 404),
     ],

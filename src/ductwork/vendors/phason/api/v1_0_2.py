@@ -61,6 +61,9 @@ async def _params(request: Request) -> dict[str, str]:
         elif kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             params.update({k: str(v) for k, v in form.items()})
+    for name, value in params.items():
+        if "\x00" in name or "\x00" in value:  # nothing stores one (PostgreSQL text cannot)
+            raise PhasonError(422, f"{name.replace(chr(0), '')} may not contain NUL characters.")
     return {k.replace("[", "_").replace("]", ""): v for k, v in params.items()}
 
 
