@@ -61,10 +61,16 @@ async def _params(request: Request) -> dict[str, str]:
         elif kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             params.update({k: str(v) for k, v in form.items()})
-    for name, value in params.items():
-        if "\x00" in name or "\x00" in value:  # nothing stores one (PostgreSQL text cannot)
-            raise PhasonError(422, f"{name.replace(chr(0), '')} may not contain NUL characters.")
     return {k.replace("[", "_").replace("]", ""): v for k, v in params.items()}
+
+
+def _storable(params: dict[str, str]) -> dict[str, str]:
+    """An API call's parameters, refused (422) if one holds a NUL character: nothing stores
+    one (PostgreSQL text cannot). The OAuth endpoints drop such parameters instead."""
+    for name, value in params.items():
+        if "\x00" in name or "\x00" in value:
+            raise PhasonError(422, f"{name.replace(chr(0), '')} may not contain NUL characters.")
+    return params
 
 
 def _flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
@@ -101,7 +107,7 @@ def create_api(
     def endpoint(call: Call) -> Handler:
         async def handle(request: Request) -> Response:
             account = await authenticate(request)
-            params = await _params(request)
+            params = _storable(await _params(request))
             device = str(request.path_params.get("deviceId", ""))
             result = await anyio.to_thread.run_sync(call, account, params, device)
             return json_response(result)
@@ -153,7 +159,7 @@ def create_api(
     async def move_schedule(request: Request) -> Response:
         # The old module and port travel in the query, the new ones in the form, same names.
         account = await authenticate(request)
-        params = await _params(request)
+        params = _storable(await _params(request))
         params["old_output_module"] = request.query_params.get("output_module", "")
         params["old_output_port"] = request.query_params.get("output_port", "")
         device = str(request.path_params["deviceId"])
