@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from ductwork.cli import loopback
 from ductwork.runtime import Runtime
 from tests.conftest import _free_port
 
@@ -172,6 +173,7 @@ def test_serve_first_start_prints_credentials_and_stops_cleanly(
     assert creds["password"] in output
     assert phason["api_key"] in output
     assert key not in output, "a generated key must never reach the log"
+    assert "warning: listening" not in output  # 127.0.0.1: nothing is exposed
     # The acknowledged key survives the restart; the demo world is not created twice.
     restart = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -325,3 +327,22 @@ def test_unknown_account_is_a_clear_error(tmp_path: Path, command: list[str]) ->
     result = ductwork(*command, data_dir=tmp_path)
     assert result.returncode == 1
     assert "no account nobody@example.com" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "local"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),  # noqa: S104
+        ("::", False),
+        ("192.168.1.20", False),
+        ("barn-gateway.example", False),
+    ],
+)
+def test_serve_warns_when_the_unauthenticated_pages_are_reachable(host: str, local: bool) -> None:
+    """`serve --host` on anything but loopback prints a warning: the dashboard and the
+    control plane have no authentication."""
+    assert loopback(host) is local

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import signal
 import sys
@@ -35,6 +36,16 @@ database_option = click.option(
     default=None,
     help="postgresql://user@host/db to use PostgreSQL instead of SQLite in the data dir.",
 )
+
+
+def loopback(host: str) -> bool:
+    """Whether `serve --host` listens on this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 def _open(
@@ -118,6 +129,13 @@ def serve(
     click.echo(f"  Phason AutoFlex v1.0.2 {base_url}/phason   (docs: /phason/docs)")
     click.echo(f"  Flair API              {base_url}/flair   (docs: /flair/docs)")
     click.echo(f"  Control plane          {base_url}/_ductwork/health")
+    if not loopback(host):
+        click.echo(
+            f"warning: listening on {host}: the dashboard (demo credentials) and /_ductwork "
+            "(clocks, webhook deliveries) have no authentication, so anyone who can reach this "
+            "port can use them; serve on 127.0.0.1 or behind a proxy that authenticates.",
+            err=True,
+        )
     if stored is not None:
         creds = public_credentials(stored, base_url)
         click.echo("Demo credentials (also: ductwork credentials --json):")
