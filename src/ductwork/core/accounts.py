@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.clock import Clocks
+from ductwork.core.db import storable
 from ductwork.core.schema import accounts, api_keys
 
 _KEY_CACHE_SECONDS = 2.0
@@ -55,12 +56,6 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def storable_email(email: str) -> bool:
-    """No stored email has a NUL character (PostgreSQL text cannot hold one): such a lookup
-    finds nothing rather than failing in the driver."""
-    return "\x00" not in email
-
-
 class Accounts:
     """Account and key operations; authentication of keys is cached for hot paths."""
 
@@ -73,7 +68,7 @@ class Accounts:
     def create(self, email: str, password: str, *, seed: int | None = None) -> Account:
         """Add an account with its own clock; the email must be new."""
         email = normalise_email(email)
-        if "@" not in email or len(email) > 320 or not storable_email(email):
+        if "@" not in email or len(email) > 320 or not storable(email):
             raise AccountError(f"not an email address: {email!r}")
         if len(password) < 8:
             raise AccountError("the password must have at least 8 characters")
@@ -99,7 +94,7 @@ class Accounts:
 
     def by_email(self, email: str) -> Account | None:
         """Look an account up by email."""
-        if not storable_email(email):
+        if not storable(email):
             return None
         with self._engine.connect() as connection:
             row = connection.execute(
@@ -130,7 +125,7 @@ class Accounts:
     def check_password(self, email: str, password: str) -> Account | bool | None:
         """None if no such account, False if the password is wrong, else the account."""
         row = None
-        if storable_email(email):
+        if storable(email):
             with self._engine.connect() as connection:
                 row = connection.execute(
                     sa.select(accounts).where(accounts.c.email == normalise_email(email))
@@ -205,7 +200,7 @@ class Accounts:
             .order_by(api_keys.c.id)
         )
         if email is not None:
-            if not storable_email(email):
+            if not storable(email):
                 return []
             query = query.where(accounts.c.email == normalise_email(email))
         with self._engine.connect() as connection:

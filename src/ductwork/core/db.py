@@ -18,6 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 DATABASE_URL_ENV = "DUCTWORK_DATABASE_URL"
 
 
+def storable(text: str) -> bool:
+    """Whether text can be stored or looked up on every database: PostgreSQL text holds no NUL
+    character, so a value with one matches nothing and must not reach the driver."""
+    return "\x00" not in text
+
+
 def normalise_url(url: str) -> str:
     """Map the plain `postgresql://` scheme onto the psycopg 3 driver SQLAlchemy should use."""
     for prefix in ("postgresql://", "postgres://"):

@@ -20,6 +20,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.accounts import Account, Accounts
+from ductwork.core.db import storable
 
 # ductwork is a local sandbox served over plain HTTP (TLS, where wanted, is a proxy's job);
 # Authlib refuses authorization requests on http:// URLs unless this is set.
@@ -30,11 +31,6 @@ def digest(secret: str) -> str:
     """Client secrets, codes and tokens are at least 192-bit random: one SHA-256 is a sound
     stored form (no salt or stretching needed, unlike passwords)."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def storable(value: str) -> bool:
-    """Whether a value can be stored or looked up (PostgreSQL text holds no NUL character)."""
-    return "\x00" not in value
 
 
 class ParamsRequest(OAuth2Request):  # type: ignore[misc]

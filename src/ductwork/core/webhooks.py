@@ -28,7 +28,8 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ductwork.core.accounts import normalise_email, storable_email
+from ductwork.core.accounts import normalise_email
+from ductwork.core.db import storable
 from ductwork.core.schema import accounts, metadata
 
 log = logging.getLogger("ductwork.webhooks")
@@ -260,7 +261,7 @@ class Outbox:
             .limit(limit)
         )
         if email is not None:
-            if not storable_email(email):
+            if not storable(email):
                 return []
             query = query.where(accounts.c.email == normalise_email(email))
         with self._engine.connect() as connection:

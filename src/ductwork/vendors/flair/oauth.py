@@ -39,7 +39,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest, storable
+from ductwork.core.db import storable
+from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest
 from ductwork.vendors.flair import schema
 from ductwork.vendors.flair.models import ALL_SCOPES, VIEW, Principal
 
@@ -656,6 +657,36 @@ def _application(row: Any) -> Application:
     )
 
 
+def insert_application(
+    connection: Connection,
+    account_id: int,
+    name: str,
+    *,
+    description: str,
+    redirect_uris: list[str],
+    scopes: list[str],
+    created_at: float,
+) -> tuple[int, str]:
+    """Store a new application with a random client id and secret (the secret hashed); returns
+    its row id and the secret, to be shown this once."""
+    secret = secrets.token_urlsafe(32)
+    row_id = connection.execute(
+        sa.insert(schema.applications)
+        .values(
+            account_id=account_id,
+            name=name,
+            description=description,
+            client_id=secrets.token_urlsafe(24),
+            secret_hash=digest(secret),
+            redirect_uris=redirect_uris,
+            scopes=scopes,
+            created_at=created_at,
+        )
+        .returning(schema.applications.c.id)
+    ).scalar_one()
+    return int(row_id), secret
+
+
 class Applications:
     """Partner applications: created with a secret shown once, listed, deleted."""
 
@@ -676,23 +707,16 @@ class Applications:
         unknown = [s for s in scopes if s not in ALL_SCOPES]
         if unknown:
             raise ValueError(f"unknown scopes: {' '.join(unknown)}")
-        client_id = secrets.token_urlsafe(24)
-        secret = secrets.token_urlsafe(32)
         with self._engine.begin() as connection:
-            row_id = connection.execute(
-                sa.insert(schema.applications)
-                .values(
-                    account_id=account.id,
-                    name=name,
-                    description=description,
-                    client_id=client_id,
-                    secret_hash=digest(secret),
-                    redirect_uris=list(redirect_uris),
-                    scopes=list(scopes),
-                    created_at=self._clocks.real(),
-                )
-                .returning(schema.applications.c.id)
-            ).scalar_one()
+            row_id, secret = insert_application(
+                connection,
+                account.id,
+                name,
+                description=description,
+                redirect_uris=list(redirect_uris),
+                scopes=list(scopes),
+                created_at=self._clocks.real(),
+            )
             row = connection.execute(
                 sa.select(schema.applications).where(schema.applications.c.id == row_id)
             ).one()

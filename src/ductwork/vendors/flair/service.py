@@ -21,7 +21,6 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import digest
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import Climate
 from ductwork.core.schema import accounts as accounts_table
@@ -51,7 +50,12 @@ from ductwork.vendors.flair.models import (
     Rel,
     ResourceType,
 )
-from ductwork.vendors.flair.oauth import TOKEN_LIMIT, Applications, FlairAuthorizationServer
+from ductwork.vendors.flair.oauth import (
+    TOKEN_LIMIT,
+    Applications,
+    FlairAuthorizationServer,
+    insert_application,
+)
 from ductwork.vendors.flair.store import HomeSimulator, site
 from ductwork.vendors.flair.wire import Json, identifier
 
@@ -413,25 +417,34 @@ class FlairService:
         self._prepare(principal, resource_type, "GET")
         with self._engine.connect() as connection:
             select = self._select(type_name, principal.account_id)
+            return self._page(connection, type_name, select, principal.account_id, query)
+
+    def _page(
+        self,
+        connection: Connection,
+        type_name: str,
+        select: sa.Select[Any] | None,
+        account_id: int,
+        query: Query,
+    ) -> Json:
+        """One page of a collection (None: an empty one), counted and sliced in the database:
+        readings and states run to many thousands."""
+        total, rows = 0, []
+        if select is not None:
             total = connection.execute(
                 sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
             ).scalar_one()
-            rows = list(
-                connection.execute(select.limit(query.size).offset((query.page - 1) * query.size))
-            )
-            data = self._serialise(connection, type_name, rows, principal.account_id)
-            included = self._included(
-                connection, type_name, rows, principal.account_id, query.include
-            )
+            page = select.limit(query.size).offset((query.page - 1) * query.size)
+            rows = list(connection.execute(page))
         return wire.collection(
             query.self_link,
             query.path,
-            data,
+            self._serialise(connection, type_name, rows, account_id),
             total=total,
             size=query.size,
             page=query.page,
             include=query.include,
-            included=included,
+            included=self._included(connection, type_name, rows, account_id, query.include),
         )
 
     def single(self, principal: Principal, type_name: str, resource_id: str, query: Query) -> Json:
@@ -468,28 +481,8 @@ class FlairService:
                 )
                 data = self._serialise(connection, target, rows, principal.account_id)
                 return wire.single(query.self_link, data[0] if data else None)
-            target = rel.target
             select = self._related_select(type_name, row, rel, principal.account_id)
-            total, rows = 0, []
-            if select is not None:
-                # Readings and states run to many thousands: count and page in the database.
-                total = connection.execute(
-                    sa.select(sa.func.count()).select_from(select.order_by(None).subquery())
-                ).scalar_one()
-                page = select.limit(query.size).offset((query.page - 1) * query.size)
-                rows = list(connection.execute(page))
-            data = self._serialise(connection, target, rows, principal.account_id)
-            included = self._included(connection, target, rows, principal.account_id, query.include)
-        return wire.collection(
-            query.self_link,
-            query.path,
-            data,
-            total=total,
-            size=query.size,
-            page=query.page,
-            include=query.include,
-            included=included,
-        )
+            return self._page(connection, rel.target, select, principal.account_id, query)
 
     def relationship(
         self, principal: Principal, type_name: str, resource_id: str, name: str, self_link: str
@@ -540,18 +533,30 @@ class FlairService:
         ]
         if missing:
             raise invalid(f"A new {type_name} needs the relationship {', '.join(missing)}.")
-        secret = secrets.token_urlsafe(32) if type_name == "applications" else ""
+        secret = ""
         now = self._clocks.now(principal.account_id)
         with self._engine.begin() as connection:
-            new_id = self._insert(
-                connection,
-                principal.account_id,
-                type_name,
-                {**changes, "client_secret": secret} if secret else changes,
-                links,
-                now,
-                principal.application_id,
-            )
+            if type_name == "applications":
+                row_id, secret = insert_application(
+                    connection,
+                    principal.account_id,
+                    changes["name"],
+                    description=changes.get("description", ""),
+                    redirect_uris=changes.get("redirect_uris", []),
+                    scopes=changes.get("scopes", list(ALL_SCOPES)),
+                    created_at=now,
+                )
+                new_id = str(row_id)
+            else:
+                new_id = self._insert(
+                    connection,
+                    principal.account_id,
+                    type_name,
+                    changes,
+                    links,
+                    now,
+                    principal.application_id,
+                )
             row = self._row(connection, type_name, principal.account_id, new_id)
             self._apply_links(connection, principal.account_id, type_name, row, links, now)
             if type_name == "structures":
@@ -583,19 +588,6 @@ class FlairService:
         state's vent) are taken from `links` and removed from it."""
         table = TABLES[type_name]
         stamps = {"account_id": account_id, "created_at": now, "updated_at": now}
-        if type_name == "applications":
-            return _new_id(
-                connection,
-                table,
-                account_id=account_id,
-                name=changes["name"],
-                description=changes.get("description", ""),
-                client_id=secrets.token_urlsafe(24),
-                secret_hash=digest(changes["client_secret"]),
-                redirect_uris=changes.get("redirect_uris", []),
-                scopes=changes.get("scopes", list(ALL_SCOPES)),
-                created_at=now,
-            )
         if type_name == "vent-states":
             vent = self._row(connection, "vents", account_id, links.pop("vent"))
             return self._move_vent(connection, vent, changes["percent-open"], "User", now)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from ductwork.core.db import storable
 from ductwork.vendors.flair import wire
 from ductwork.vendors.flair.exceptions import bad_request, conflict, invalid
 from ductwork.vendors.flair.models import ALL_SCOPES, Attr, Rel, ResourceType
@@ -167,8 +168,8 @@ def checked(attr: Attr, value: Any) -> Any:
         raise invalid(f"{attr.name} must be at most {attr.high:g}.")
     if attr.kind == "string" and len(value) > 200:
         raise invalid(f"{attr.name} may have at most 200 characters.")
-    if (attr.kind == "string" and "\x00" in value) or (
-        attr.kind == "strings" and any("\x00" in v for v in value if isinstance(v, str))
+    if (attr.kind == "string" and not storable(value)) or (
+        attr.kind == "strings" and not all(storable(v) for v in value)
     ):
         raise invalid(f"{attr.name} may not contain NUL characters.")
     if attr.kind == "strings" and (

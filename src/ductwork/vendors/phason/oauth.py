@@ -24,7 +24,8 @@ from sqlalchemy.engine import Engine
 
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
-from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest, storable
+from ductwork.core.db import storable
+from ductwork.core.oauth import LoginTickets, ParamsRequest, Server, digest
 from ductwork.vendors.phason import schema
 
 ACCESS_SECONDS = 24 * 3600
@@ -286,22 +287,17 @@ class PhasonAuthorizationServer(Server):
 
     def find_by_refresh(self, refresh_token: str) -> Token | None:
         """The live pair of a refresh token."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(schema.oauth_tokens).where(
-                    schema.oauth_tokens.c.refresh_hash == digest(refresh_token),
-                    schema.oauth_tokens.c.revoked.is_(False),
-                )
-            ).first()
-        return None if row is None else self._token(row)
+        return self._unrevoked(schema.oauth_tokens.c.refresh_hash, refresh_token)
 
     def find_by_access(self, access_token: str) -> Token | None:
         """The pair of an access token, expired or not (but not revoked)."""
+        return self._unrevoked(schema.oauth_tokens.c.access_hash, access_token)
+
+    def _unrevoked(self, column: sa.Column[str], token: str) -> Token | None:
         with self.engine.connect() as connection:
             row = connection.execute(
                 sa.select(schema.oauth_tokens).where(
-                    schema.oauth_tokens.c.access_hash == digest(access_token),
-                    schema.oauth_tokens.c.revoked.is_(False),
+                    column == digest(token), schema.oauth_tokens.c.revoked.is_(False)
                 )
             ).first()
         return None if row is None else self._token(row)

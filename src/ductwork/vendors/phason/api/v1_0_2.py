@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ductwork.core.accounts import Account, Accounts
+from ductwork.core.db import storable
 from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
@@ -68,7 +69,7 @@ def _storable(params: dict[str, str]) -> dict[str, str]:
     """An API call's parameters, refused (422) if one holds a NUL character: nothing stores
     one (PostgreSQL text cannot). The OAuth endpoints drop such parameters instead."""
     for name, value in params.items():
-        if "\x00" in name or "\x00" in value:
+        if not (storable(name) and storable(value)):
             raise PhasonError(422, f"{name.replace(chr(0), '')} may not contain NUL characters.")
     return params
 
