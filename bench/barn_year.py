@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ductwork.runtime import Runtime
 from ductwork.vendors.phason import schema
+from ductwork.vendors.phason.backend import PhasonBackend
 from scratch import add_postgres_option, scratch
 
 TARGET_SECONDS = 5.0
@@ -33,12 +34,14 @@ def main() -> None:
         minutes = int(args.days * 1440)
         runtime.clocks.change(account.id, set_to=now - minutes * 60.0, freeze=True)
         started = time.perf_counter()
-        (device,) = runtime.add_demo_world(account, history_days=1.0)  # compiles the loop
+        (device,) = runtime.add_demo_world(account, history_days=1.0)["phason"][
+            "device_ids"
+        ]  # compiles the loop
         warm_up = time.perf_counter() - started
         runtime.clocks.change(account.id, advance_seconds=minutes * 60.0 - 86_400.0)
         until = int(runtime.clocks.now(account.id) // 60)
         started = time.perf_counter()
-        runtime.simulator.catch_up(device, until)
+        runtime.backend(PhasonBackend).simulator.catch_up(int(device), until)
         elapsed = time.perf_counter() - started
         simulated = minutes - 1440
         with runtime.engine.connect() as connection:

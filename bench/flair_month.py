@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair import schema
+from ductwork.vendors.flair.backend import FlairBackend
 from scratch import add_postgres_option, scratch
 
 TARGET_SECONDS = 20.0  # a month of the demo home, readings written (was 46 s before run())
@@ -41,11 +42,11 @@ def main() -> None:
         account = runtime.accounts.create("bench@example.com", "bench-password", seed=2024)
         start = runtime.clocks.now(account.id) - args.days * 86_400.0
         runtime.clocks.change(account.id, set_to=start, freeze=True)
-        structure = runtime.flair.add_demo_home(account, start)
+        structure = runtime.backend(FlairBackend).service.add_demo_home(account, start)
         runtime.clocks.change(account.id, advance_seconds=args.days * 86_400.0)
         until = int(runtime.clocks.now(account.id) // 60)
         started = time.perf_counter()
-        runtime.flair.simulator.catch_up(structure, until)
+        runtime.backend(FlairBackend).service.simulator.catch_up(structure, until)
         elapsed = time.perf_counter() - started
         with runtime.engine.connect() as connection:
             rows = {

@@ -25,8 +25,12 @@ import psycopg
 import pytest
 from starlette.testclient import TestClient
 
-from ductwork.http.app import create_app
-from ductwork.runtime import PHASON_KEY_VENDOR, Runtime
+from ductwork.app import create_app
+from ductwork.runtime import Runtime
+from ductwork.vendors.flair.backend import FlairBackend
+from ductwork.vendors.flair.service import FlairService
+from ductwork.vendors.phason import KEY_VENDOR
+from ductwork.vendors.phason.backend import PhasonBackend
 
 POSTGRES_ENV = "DUCTWORK_TEST_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -35,6 +39,16 @@ ZONE = ZoneInfo("America/Chicago")
 T0 = dt.datetime(2024, 7, 23, 16, 30, tzinfo=ZONE).timestamp()
 HISTORY_HOURS = 6
 PREFIX = "/phason/v1.0.3"
+
+
+def phason(runtime: Runtime) -> PhasonBackend:
+    """The runtime's Phason backend (services, OAuth server, simulator)."""
+    return runtime.backend(PhasonBackend)
+
+
+def flair(runtime: Runtime) -> FlairService:
+    """The runtime's Flair service (applications, demo homes, simulator)."""
+    return runtime.backend(FlairBackend).service
 
 
 @dataclass(frozen=True)
@@ -74,8 +88,8 @@ def _tenant(runtime: Runtime, name: str) -> Tenant:
     password = secrets.token_urlsafe(12)
     account = runtime.accounts.create(email, password, seed=sum(map(ord, name)))
     runtime.clocks.change(account.id, set_to=T0, freeze=True)
-    ids = runtime.add_demo_world(account, history_days=HISTORY_HOURS / 24)
-    key = runtime.accounts.issue_key(account, PHASON_KEY_VENDOR)
+    ids = runtime.add_demo_world(account, history_days=HISTORY_HOURS / 24)["phason"]["device_ids"]
+    key = runtime.accounts.issue_key(account, KEY_VENDOR)
     return Tenant(email, password, key, tuple(str(i) for i in ids))
 
 
@@ -219,7 +233,7 @@ class FlairWorld:
 def _flair_tenant(runtime: Runtime, tenant: Tenant) -> FlairTenant:
     account = runtime.accounts.by_email(tenant.email)
     assert account is not None
-    application, secret = runtime.flair.applications.create(account, "tests")
+    application, secret = flair(runtime).applications.create(account, "tests")
     return FlairTenant(tenant.email, tenant.password, application.client_id, secret)
 
 
@@ -238,7 +252,7 @@ def flair_home_tenant(runtime: Runtime, email: str) -> FlairTenant:
     password = secrets.token_urlsafe(12)
     account = runtime.accounts.create(email, password, seed=sum(map(ord, "carol")))
     runtime.clocks.change(account.id, set_to=T0 - 3600, freeze=True)
-    structure = runtime.flair.add_demo_home(account, T0 - 3600)
-    runtime.flair.simulator.catch_up(structure, int((T0 - 3600) // 60))
-    application, secret = runtime.flair.applications.create(account, "tests")
+    structure = flair(runtime).add_demo_home(account, T0 - 3600)
+    flair(runtime).simulator.catch_up(structure, int((T0 - 3600) // 60))
+    application, secret = flair(runtime).applications.create(account, "tests")
     return FlairTenant(account.email, password, application.client_id, secret)

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from ductwork.cli import loopback
+from ductwork.cli.serve import loopback
 from ductwork.runtime import Runtime
-from tests.conftest import _free_port
+from tests.conftest import _free_port, phason
 
 COMMANDS = [
     [],
@@ -36,6 +36,21 @@ COMMANDS = [
     ["oauth-clients", "delete"],
     ["clock"],
     ["simulate"],
+    ["reset"],
+    ["phason"],
+    ["phason", "api-keys"],
+    ["phason", "api-keys", "create"],
+    ["phason", "api-keys", "list"],
+    ["phason", "api-keys", "revoke"],
+    ["phason", "oauth-clients"],
+    ["phason", "oauth-clients", "create"],
+    ["phason", "oauth-clients", "list"],
+    ["phason", "oauth-clients", "delete"],
+    ["flair"],
+    ["flair", "apps"],
+    ["flair", "apps", "create"],
+    ["flair", "apps", "list"],
+    ["flair", "apps", "delete"],
     ["flair-apps"],
     ["flair-apps", "create"],
     ["flair-apps", "list"],
@@ -197,7 +212,7 @@ def cli_reference() -> str:
     """docs/cli.md as it must read: every command's --help, in order."""
     from click.testing import CliRunner
 
-    from ductwork.cli import main
+    from ductwork.cli.main import main
 
     parts = [
         "# Command-line reference\n\n",
@@ -257,10 +272,10 @@ def test_clock_and_simulate(tmp_path: Path) -> None:
     try:
         account = runtime.accounts.by_email(email)
         assert account is not None
-        (device,) = json.loads(result.stdout)["phason_device_ids"]
+        (device,) = json.loads(result.stdout)["phason"]["device_ids"]
         now = dt.datetime.fromisoformat(moved["now"]).astimezone(ZoneInfo("America/Chicago"))
         day = (now - dt.timedelta(days=1)).strftime("%Y-%m-%d")
-        rows = runtime.phason.group_history(account, device, day, day)
+        rows = phason(runtime).service.group_history(account, device, day, day)
         assert len(rows) == 1440 * 5
     finally:
         runtime.close()

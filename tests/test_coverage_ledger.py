@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ductwork.http.app import create_app
+from ductwork.app import create_app
+from ductwork.registry import VENDORS
 from tests.conftest import World
 
 ROOT = Path(__file__).parent.parent
 ROW = re.compile(r"^\| (GET|POST|PUT|PATCH|DELETE) \| `([^`]+)` \| (done|not yet) \| [^|]+ \|$")
 PARAM = re.compile(r"\{[^}]+\}")
-API_PREFIXES = ("/phason/v1.0.3", "/phason", "/flair/api", "/flair")
+# Every registered API's prefix (longest first), and Flair's JSON:API root under its prefix.
+API_PREFIXES = sorted({a.prefix for v in VENDORS for a in v.apis} | {"/flair/api"}, key=len,
+                      reverse=True)  # fmt: skip
 
 
 def ledger() -> dict[tuple[str, str], str]:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from ductwork.vendors.flair.models import TYPES
-from tests.conftest import FLAIR, FlairTenant, FlairWorld
+from tests.conftest import FLAIR, FlairTenant, FlairWorld, flair
 
 RECORDED = Path(__file__).parent / "data" / "flair_recorded"
 EVERY_SCOPE = " ".join(
@@ -172,7 +172,7 @@ def test_client_secret_in_basic_auth(client: httpx.Client, flair_world: FlairWor
 def test_application_may_not_exceed_its_scopes(client: httpx.Client, world: Any) -> None:
     """An application registered for some scopes cannot request others."""
     account = world.runtime.accounts.by_email(world.a.email)
-    application, secret = world.runtime.flair.applications.create(
+    application, secret = flair(world.runtime).applications.create(
         account, "narrow", scopes=("vents.view",)
     )
     params = {
@@ -236,7 +236,7 @@ def test_token_expires_on_the_account_clock(client: httpx.Client, flair_world: F
 def test_tokens_and_secrets_are_stored_hashed(client: httpx.Client, world: Any) -> None:
     """Neither the client secret nor issued tokens appear in the database."""
     account = world.runtime.accounts.by_email(world.a.email)
-    application, secret = world.runtime.flair.applications.create(account, "hashing")
+    application, secret = flair(world.runtime).applications.create(account, "hashing")
     issued = client.post(
         "/flair/oauth2/token",
         data={

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
-from tests.conftest import FLAIR, World
+from tests.conftest import FLAIR, World, flair
 from tests.test_phason_v1_0_2 import form_of
 
 REDIRECT = "http://localhost:9090/flair/callback"
@@ -37,7 +37,7 @@ def partner(world: World) -> Partner:
     """A fresh application owned by tenant a, redirecting to REDIRECT."""
     account = world.runtime.accounts.by_email(world.a.email)
     assert account is not None
-    application, secret = world.runtime.flair.applications.create(
+    application, secret = flair(world.runtime).applications.create(
         account, f"partner {secrets.token_hex(3)}", redirect_uris=(REDIRECT,)
     )
     return Partner(application.client_id, secret)

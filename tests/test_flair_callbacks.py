@@ -34,6 +34,7 @@ from tests.conftest import (
     _drop_postgres,
     _free_port,
     _postgres_database,
+    flair,
 )
 from tests.test_flair_api import bearer, first, token
 
@@ -536,9 +537,9 @@ def test_webhook_delivered_after_the_receiver_was_down_and_the_server_restarted(
     url, runtime = fresh
     account = runtime.accounts.create("restart@example.com", "restart-password")
     runtime.clocks.change(account.id, set_to=T0, freeze=True)
-    structure = runtime.flair.add_demo_home(account, T0 - 600)
-    runtime.flair.simulator.catch_up(structure, int(T0 // 60))
-    application, secret = runtime.flair.applications.create(account, "restart")
+    structure = flair(runtime).add_demo_home(account, T0 - 600)
+    flair(runtime).simulator.catch_up(structure, int(T0 // 60))
+    application, secret = flair(runtime).applications.create(account, "restart")
     tenant = FlairTenant(account.email, "restart-password", application.client_id, secret)
     receiver = Receiver()  # its port is chosen, nothing listens yet
     port, log = _free_port(), tmp_path / "serve.log"

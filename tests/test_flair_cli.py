@@ -7,7 +7,7 @@ from pathlib import Path
 
 from starlette.testclient import TestClient
 
-from ductwork.http.app import create_app
+from ductwork.app import create_app
 from ductwork.runtime import Runtime
 from tests.test_cli import ductwork
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from authlib.integrations.httpx_client import OAuth2Client
 
 from ductwork.vendors.flair import schema
-from tests.conftest import FLAIR, T0, World
+from tests.conftest import FLAIR, T0, World, flair
 from tests.test_phason_v1_0_2 import form_of
 
 REDIRECT = "http://localhost:9090/flair/callback"
@@ -38,7 +38,7 @@ def person(world: World) -> Person:
     email, password = f"device-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(12)
     account = runtime.accounts.create(email, password)
     runtime.clocks.change(account.id, set_to=T0, freeze=True)
-    application, secret = runtime.flair.applications.create(
+    application, secret = flair(runtime).applications.create(
         account, "devices", redirect_uris=(REDIRECT,)
     )
     return Person(email, password, account.id, application.client_id, secret)

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from authlib.integrations.httpx_client import OAuth2Client
 from starlette.testclient import TestClient
 
-from ductwork.http.app import create_app
+from ductwork.app import create_app
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair import schema
 from ductwork.vendors.flair.oauth import TOKEN_LIMIT
-from tests.conftest import FLAIR, T0, World, serve
+from tests.conftest import FLAIR, T0, World, flair, serve
 from tests.test_flair_authorize import sign_in
 
 DAY = 86_400
@@ -56,7 +56,7 @@ def partner(world: World, owner: Partner | None = None) -> Partner:
         found = runtime.accounts.by_id(owner.account_id)
         assert found is not None
         account = found
-    application, secret = runtime.flair.applications.create(
+    application, secret = flair(runtime).applications.create(
         account, f"limit {secrets.token_hex(3)}", redirect_uris=(REDIRECT,)
     )
     return Partner(email, password, account.id, application.id, application.client_id, secret)

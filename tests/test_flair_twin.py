@@ -37,7 +37,7 @@ from ductwork.vendors.flair.twin import (
     ThermostatSpec,
 )
 from ductwork.vendors.flair.twin import Home as TwinHome
-from tests.conftest import FLAIR, FlairTenant, FlairWorld, World, flair_home_tenant
+from tests.conftest import FLAIR, FlairTenant, FlairWorld, World, flair, flair_home_tenant
 from tests.test_flair_api import bearer, token
 
 MANUAL = "Manual by User"
@@ -202,12 +202,12 @@ def _fresh_home(directory: Path, start: float) -> Home:
     runtime = Runtime.open(directory)
     account = runtime.accounts.create("twin@example.com", "twin-password", seed=SEED)
     runtime.clocks.change(account.id, set_to=start, freeze=True)
-    structure_id = runtime.flair.add_demo_home(account, start)
+    structure_id = flair(runtime).add_demo_home(account, start)
     return Home(runtime, account.id, structure_id, int(start), int(start))
 
 
 def _run(home: Home, end: float) -> Home:
-    home.runtime.flair.simulator.catch_up(home.structure_id, int(end // 60))
+    flair(home.runtime).simulator.catch_up(home.structure_id, int(end // 60))
     return Home(home.runtime, home.account_id, home.structure_id, home.start, int(end))
 
 
@@ -597,7 +597,7 @@ def test_a_vent_a_user_moved_mid_chunk_gets_no_system_states(
         (vent,) = home.rows(schema.vents, schema.vents.c.id == vent_id)
         assert (vent.percent_open, vent.percent_open_reason) == (50, MANUAL)
         # A second demo home for the account shares the account's phone.
-        home.runtime.flair.add_demo_home(
+        flair(home.runtime).add_demo_home(
             home.runtime.accounts.by_email("twin@example.com") or pytest.fail("no account"),
             home.end,
         )

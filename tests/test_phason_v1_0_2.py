@@ -14,8 +14,8 @@ import pytest
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 
-from ductwork.runtime import PHASON_KEY_VENDOR
-from tests.conftest import T0, World
+from ductwork.vendors.phason import KEY_VENDOR
+from tests.conftest import T0, World, phason
 
 BASE = "/phason"
 REDIRECT = "http://localhost:8080/callback"
@@ -47,11 +47,11 @@ def owner(world: World) -> Owner:
     email, password = f"owner-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(12)
     account = runtime.accounts.create(email, password, seed=99)
     runtime.clocks.change(account.id, set_to=T0, freeze=True)
-    (device,) = runtime.add_demo_world(account, history_days=2 / 24)
-    client, secret = runtime.phason_oauth.create_client(account, "test app", (REDIRECT,))
+    (device,) = runtime.add_demo_world(account, history_days=2 / 24)["phason"]["device_ids"]
+    client, secret = phason(runtime).oauth.create_client(account, "test app", (REDIRECT,))
     pair = {"access_token": secrets.token_urlsafe(24), "refresh_token": secrets.token_urlsafe(24)}
-    runtime.phason_oauth.store_pair(account.id, client.id, pair)
-    key = runtime.accounts.issue_key(account, PHASON_KEY_VENDOR)
+    phason(runtime).oauth.store_pair(account.id, client.id, pair)
+    key = runtime.accounts.issue_key(account, KEY_VENDOR)
     return Owner(
         email,
         password,

@@ -1,5 +1,5 @@
 """`python -m ductwork` runs the CLI."""
 
-from ductwork.cli import main
+from ductwork.cli.main import main
 
 main()

@@ -1,4 +1,4 @@
-"""Control-plane endpoints: readiness, the account clocks and webhook deliveries (JSON)."""
+"""Control-plane endpoints: readiness, the account clocks, resets and webhook deliveries (JSON)."""
 
 from __future__ import annotations
 
@@ -82,6 +82,16 @@ def create_api(runtime: Runtime) -> Api:
         state = await anyio.to_thread.run_sync(lambda: runtime.clocks.change(account.id, **changes))
         return JSONResponse(state.document(runtime.clocks.real()))
 
+    async def reset(request: Request) -> Response:
+        email = request.query_params.get("account")
+        if not email:
+            return _error(422, "the account query parameter (an email) is required")
+        account = await anyio.to_thread.run_sync(runtime.accounts.by_email, email)
+        if account is None:
+            return _error(404, f"no account {email}")
+        worlds = await anyio.to_thread.run_sync(runtime.reset, account)
+        return JSONResponse({"account": account.email, **worlds})
+
     async def webhooks(request: Request) -> Response:
         email = request.query_params.get("account") or None
         listing = await anyio.to_thread.run_sync(lambda: runtime.outbox.listing(email))
@@ -93,6 +103,7 @@ def create_api(runtime: Runtime) -> Api:
             Endpoint("GET", "/health", health),
             Endpoint("GET", "/clock", get_clock),
             Endpoint("POST", "/clock", post_clock),
+            Endpoint("POST", "/reset", reset),
             Endpoint("GET", "/webhooks", webhooks),
         ],
         CONTROL_ERRORS,

@@ -4,43 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-DATABASE_URL_ENV = "DUCTWORK_DATABASE_URL"
+from ductwork.core.datadir import normalise_url
 
 
 def storable(text: str) -> bool:
     """Whether text can be stored or looked up on every database: PostgreSQL text holds no NUL
     character, so a value with one matches nothing and must not reach the driver."""
     return "\x00" not in text
-
-
-def normalise_url(url: str) -> str:
-    """Map the plain `postgresql://` scheme onto the psycopg 3 driver SQLAlchemy should use."""
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def default_url(data_dir: Path) -> str:
-    """The embedded default: one SQLite file inside the data directory."""
-    return f"sqlite:///{(data_dir / 'ductwork.sqlite3').resolve()}"
-
-
-def resolve_url(data_dir: Path, database_url: str | None) -> str:
-    """Pick the database URL: explicit option, then environment, then embedded SQLite."""
-    url = database_url or os.environ.get(DATABASE_URL_ENV) or default_url(data_dir)
-    return normalise_url(url)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,6 +44,9 @@ def create_engine(url: str) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent, safe on every start)."""
+    from alembic import command  # (imported here: Alembic is heavy and only needed here)
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent.parent / "migrations"))
     with engine.begin() as connection:

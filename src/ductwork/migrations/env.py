@@ -1,14 +1,19 @@
-"""Alembic environment: runs on the connection ductwork passes in (or on sqlalchemy.url)."""
+"""Alembic environment: runs on the connection ductwork passes in (or on sqlalchemy.url), with
+every registered vendor's tables."""
 
 from __future__ import annotations
+
+import importlib
 
 import sqlalchemy as sa
 from alembic import context
 
-import ductwork.core.webhooks  # (registers the webhook outbox)
-import ductwork.vendors.flair.schema  # (registers the Flair tables)
-import ductwork.vendors.phason.schema  # noqa: F401  (registers the Phason tables)
+import ductwork.core.webhooks  # noqa: F401  (registers the webhook outbox)
 from ductwork.core.schema import metadata
+from ductwork.registry import VENDORS
+
+for vendor in VENDORS:
+    importlib.import_module(vendor.schema)  # registers the vendor's tables on `metadata`
 
 config = context.config
 connection = config.attributes.get("connection")

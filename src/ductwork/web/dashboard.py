@@ -1,15 +1,17 @@
-"""The dashboard at `/`: what is served where, the demo credentials and the barn's readings."""
+"""The dashboard at `/`: what is served where, the demo credentials and each vendor's panel."""
 
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape
-from ductwork.runtime import Runtime, public_credentials
+from ductwork.registry import VENDORS, public_credentials
+from ductwork.runtime import Runtime
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:60rem;color:#1d2630;padding:0 1rem}
@@ -25,18 +27,27 @@ def _rows(cells: list[list[str]]) -> str:
     return "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells)
 
 
-def render(runtime: Runtime, base_url: str) -> str:
-    """The whole page as HTML (every value escaped)."""
+def _credential_rows(section: dict[str, Any]) -> list[list[str]]:
     e = html.escape
+    rows = []
+    for key, value in section.items():
+        if key.startswith("base_url") or key == "root_url":
+            continue
+        text = ", ".join(value) if isinstance(value, list) else str(value)
+        rows.append([e(key.replace("_", " ")), f"<code>{e(text)}</code>"])
+    return rows
+
+
+def render(runtime: Runtime, base_url: str) -> str:
+    """The whole page as HTML (every value escaped): every vendor's APIs, the demo
+    credentials by vendor, and each vendor's panel of the demo account's devices."""
+    e = html.escape
+    spec = '<a href="{0}/openapi.json">openapi.json</a>'
     apis = [
-        [name, f"<code>{e(base_url)}{prefix}</code>",
-         f'<a href="{prefix}/docs">docs</a> · <a href="{prefix}/openapi.json">openapi.json</a>'
-         if docs else f'<a href="{prefix}/openapi.json">openapi.json</a>']
-        for name, prefix, docs in (
-            ("Phason API v1.0.3 (API keys)", "/phason/v1.0.3", True),
-            ("Phason AutoFlex Connect v1.0.2 (OAuth2)", "/phason", True),
-            ("Flair (OAuth2, JSON:API)", "/flair", True),
-        )
+        [e(api.title), f"<code>{e(base_url)}{api.prefix}</code>",
+         (f'<a href="{api.prefix}/docs">docs</a> · ' if api.docs else "") + spec.format(api.prefix)]
+        for vendor in VENDORS
+        for api in vendor.apis
     ]  # fmt: skip
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>ductwork</title>"
@@ -48,64 +59,19 @@ def render(runtime: Runtime, base_url: str) -> str:
     stored = runtime.load_credentials()
     if stored is None:
         parts.append("<p>No demo world in this database (started with --no-demo).</p>")
-    else:
-        creds = public_credentials(stored, base_url)
-        phason = creds["phason"]
-        parts.append(
-            "<h2>Demo credentials</h2><table>"
-            + _rows(
-                [
-                    ["Account email", f"<code>{e(creds['email'])}</code>"],
-                    ["Password", f"<code>{e(creds['password'])}</code>"],
-                    ["Phasonkey (v1.0.3)", f"<code>{e(phason['api_key'])}</code>"],
-                    ["Phason devices", e(", ".join(phason["device_ids"]))],
-                    [
-                        "Phason OAuth client (v1.0.2)",
-                        f"<code>{e(phason['client_id'])}</code> / "
-                        f"<code>{e(phason['client_secret'])}</code>, redirect "
-                        f"<code>{e(phason['redirect_uri'])}</code>",
-                    ],
-                    *(
-                        [
-                            [
-                                "Flair application",
-                                f"<code>{e(creds['flair']['client_id'])}</code> / "
-                                f"<code>{e(creds['flair']['client_secret'])}</code>",
-                            ]
-                        ]
-                        if "flair" in creds
-                        else []
-                    ),
-                ]
-            )
-            + "</table>"
-        )
-        account = runtime.accounts.by_email(creds["email"])
-        if account is not None:
-            for device_id in phason["device_ids"]:
-                readings = runtime.phason.group_history(account, device_id, None, None)
-                parts.append(f"<h2>Barn {e(device_id)}: equipment groups</h2><table><tr>")
-                parts.append(
-                    "<th>Group</th><th>Type</th><th>Reading</th><th>Target</th>"
-                    "<th>Limits</th><th>Alarm</th><th>Time</th></tr>"
-                )
-                parts.append(
-                    _rows(
-                        [
-                            [
-                                e(r.group_name),
-                                e(r.group_type_description),
-                                e(r.current_reading),
-                                e(r.target_value),
-                                f"{e(r.target_lower_limit)} – {e(r.target_upper_limit)}",
-                                "<span class='alarm'>ALARM</span>" if r.alarm_code != "0" else "ok",
-                                e(r.reading_time),
-                            ]
-                            for r in readings
-                        ]
-                    )
-                    + "</table>"
-                )
+        parts.append("</body></html>")
+        return "".join(parts)
+    creds = public_credentials(stored, base_url)
+    rows = [["Account email", f"<code>{e(creds['email'])}</code>"],
+            ["Password", f"<code>{e(creds['password'])}</code>"]]  # fmt: skip
+    for vendor in VENDORS:
+        if vendor.name in creds:
+            rows += [[f"{e(vendor.title)} {k}", v] for k, v in _credential_rows(creds[vendor.name])]
+    parts.append(f"<h2>Demo credentials</h2><table>{_rows(rows)}</table>")
+    account = runtime.accounts.by_email(creds["email"])
+    if account is not None:
+        for name, backend in runtime.backends.items():
+            parts.append(backend.panel(account, stored.get(name, {}), base_url))
     parts.append("</body></html>")
     return "".join(parts)
 

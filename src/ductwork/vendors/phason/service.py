@@ -224,6 +224,10 @@ class PhasonService:
         self._devices_cache.pop(account.id, None)
         return ids
 
+    def forget(self, account: Account) -> None:
+        """Drop what this process cached of the account's devices (after they were replaced)."""
+        self._devices_cache.pop(account.id, None)
+
     def device(self, account: Account, device_id: str) -> tuple[Device, int]:
         """The account's device, simulated up to the account's now, and that minute."""
         try:

@@ -196,6 +196,10 @@ class Simulator:
         with self._guard:
             return self._locks.setdefault(device_id, threading.Lock())
 
+    def forget(self, device_id: int) -> None:
+        """Drop what this process knows of a device (after it was deleted or rebuilt)."""
+        self._known.pop(device_id, None)
+
     def is_current(self, device_id: int, minute: int) -> bool:
         """True when this process already knows the device is simulated up to `minute`."""
         return self._known.get(device_id, -1) >= minute

@@ -1,11 +1,12 @@
-"""The application factory: vendor APIs, control plane, dashboard and background tasks."""
+"""The composition root: every registered vendor's APIs, the control plane, the dashboard and
+the background tasks, in one ASGI app."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import anyio
 import anyio.to_thread
@@ -13,12 +14,11 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from ductwork.control import routes as control
+from ductwork.core.accounts import Account
 from ductwork.core.webhooks import Deliverer
 from ductwork.http.dispatch import App, AsgiMount
-from ductwork.http.hosts import VENDOR_HOSTS
+from ductwork.registry import hosts
 from ductwork.runtime import Runtime
-from ductwork.vendors.flair.api import v1 as flair_v1
-from ductwork.vendors.phason.api import v1_0_2, v1_0_3
 from ductwork.web import dashboard
 
 log = logging.getLogger("ductwork")
@@ -28,18 +28,24 @@ TICK_SECONDS = 5.0
 class Ticker:
     """Keeps every twin's history flowing in the background, one catch-up pass per tick."""
 
-    def __init__(self, runtime: Runtime, interval: float = TICK_SECONDS) -> None:
-        self._runtime = runtime
+    def __init__(
+        self,
+        accounts: Callable[[], list[Account]],
+        steps: Sequence[Callable[[Account], None]],
+        interval: float = TICK_SECONDS,
+    ) -> None:
+        self._accounts = accounts
+        self._steps = list(steps)
         self._interval = interval
         self._stop = threading.Event()
 
     def run_once(self) -> None:
         """Catch every account's devices up to its clock."""
-        for account in self._runtime.accounts.all():
-            if self._stop.is_set():
-                return
-            self._runtime.phason.catch_up_account(account)
-            self._runtime.flair.catch_up_account(account.id)
+        for account in self._accounts():
+            for step in self._steps:
+                if self._stop.is_set():
+                    return
+                step(account)
 
     async def run(self) -> None:
         """Tick until stopped; a failing pass is logged and retried on the next tick."""
@@ -62,7 +68,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> App:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        ticker = Ticker(runtime)
+        ticker = Ticker(runtime.accounts.all, [b.catch_up for b in runtime.backends.values()])
         deliverer = Deliverer(runtime.outbox)
         async with anyio.create_task_group() as tasks:
             if background:
@@ -75,22 +81,18 @@ def create_app(runtime: Runtime, *, background: bool = True) -> App:
                 deliverer.stop()
                 tasks.cancel_scope.cancel()
 
+    backends = list(runtime.backends.values())
     return App(
         apis=[
             dashboard.create_api(runtime),
             control.create_api(runtime),
-            v1_0_3.create_api(runtime.phason, runtime.accounts),
-            v1_0_2.create_api(
-                runtime.phason,
-                runtime.phason_settings,
-                runtime.phason_timed,
-                runtime.phason_oauth,
-                runtime.accounts,
-            ),
-            flair_v1.create_api(runtime.flair),
+            *(api for backend in backends for api in backend.apis()),
         ],
-        mounts=[AsgiMount("/_ductwork/swagger-ui", StaticFiles(directory=str(swagger_ui_path)))],
+        mounts=[
+            AsgiMount("/_ductwork/swagger-ui", StaticFiles(directory=str(swagger_ui_path))),
+            *(mount for backend in backends for mount in backend.mounts()),
+        ],
         fallback=dashboard.PAGE_ERRORS,
-        hosts=VENDOR_HOSTS,
+        hosts=hosts(),
         lifespan=lifespan,
     )

@@ -1,0 +1,141 @@
+"""`ductwork serve`: every API, the control plane and the dashboard, with the demo world."""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ductwork import __version__
+from ductwork.cli.options import data_dir_option, database_option, opened
+from ductwork.registry import VENDORS, public_credentials
+from ductwork.vendors.contract import load_cli
+
+DEMO_HISTORY_DAYS = 3.0  # the runtime's default, repeated so `--help` needs no runtime import
+
+
+def loopback(host: str) -> bool:
+    """Whether `serve --host` listens on this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def _vendor_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add each vendor's `serve` options (their values reach the backends as options)."""
+    for vendor in reversed(VENDORS):
+        module = load_cli(vendor)
+        for option in reversed(getattr(module, "serve_options", ())):
+            command = option(command)
+    return command
+
+
+def _banner(base_url: str, engine_name: str) -> list[str]:
+    lines = [f"ductwork {__version__} on {base_url} (database: {engine_name})",
+             f"  {'Dashboard':<42}{base_url}/"]  # fmt: skip
+    for vendor in VENDORS:
+        for api in vendor.apis:
+            docs = f"   (docs: {api.prefix}/docs)" if api.docs else ""
+            lines.append(f"  {api.title:<42}{base_url}{api.prefix}{docs}")
+    lines.append(f"  {'Control plane':<42}{base_url}/_ductwork/health")
+    return lines
+
+
+def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
+    creds = public_credentials(stored, base_url)
+    lines = ["Demo credentials (also: ductwork credentials --json):",
+             f"  email     {creds['email']}", f"  password  {creds['password']}"]  # fmt: skip
+    for vendor in VENDORS:
+        for key, value in creds.get(vendor.name, {}).items():
+            if key.startswith("base_url") or key == "root_url":
+                continue
+            text = ", ".join(value) if isinstance(value, list) else str(value)
+            lines.append(f"  {vendor.title + ' ' + key:<24}  {text}")
+    return lines
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Main HTTP port.")
+@data_dir_option
+@database_option
+@click.option("--no-demo", is_flag=True, help="Do not create the demo world on first start.")
+@click.option(
+    "--history-days",
+    default=DEMO_HISTORY_DAYS,
+    show_default=True,
+    type=click.FloatRange(0, 60),
+    help="Days of simulated history the demo world starts with.",
+)
+@_vendor_options
+@click.option("--log-level", default="info", show_default=True, help="uvicorn log level.")
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    database_url: str | None,
+    no_demo: bool,
+    history_days: float,
+    log_level: str,
+    **vendor_options: Any,
+) -> None:
+    """Serve every API, the control plane and the dashboard."""
+    import uvicorn
+
+    from ductwork.app import create_app
+    from ductwork.core.datadir import record_server
+    from ductwork.http.status_lines import use_upper_case_reason_phrases
+
+    base_url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
+    with opened(data_dir, database_url, **vendor_options) as runtime:
+        stored = None
+        if not no_demo:
+            stored = runtime.load_credentials()
+            if stored is None:
+                with click.progressbar(
+                    length=int(history_days * 1440),
+                    label="Simulating the demo world's history",
+                    file=sys.stderr,
+                ) as bar:
+                    stored, _ = runtime.ensure_demo(history_days, progress=bar.update)
+        for line in _banner(base_url, runtime.engine.dialect.name):
+            click.echo(line)
+        if not loopback(host):
+            click.echo(
+                f"warning: listening on {host}: the dashboard (demo credentials) and /_ductwork "
+                "(clocks, resets, webhook deliveries) have no authentication, so anyone who can "
+                "reach this port can use them; serve on 127.0.0.1 or behind a proxy that "
+                "authenticates.",
+                err=True,
+            )
+        if stored is not None:
+            for line in _credential_lines(stored, base_url):
+                click.echo(line)
+        app = create_app(runtime)
+        use_upper_case_reason_phrases()
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=log_level.lower() in ("debug", "trace", "info"),
+            lifespan="on",
+            timeout_graceful_shutdown=10,
+        )
+        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the
+        # handler it found; a no-op one makes a graceful stop exit with status 0.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, lambda *_: None)
+        # The record lets `ductwork credentials` (and every command) find this server's URL
+        # and database; it stays after a stop as "the last start" (its pid tells it is gone).
+        record_server(data_dir, {"base_url": base_url, "database_url": runtime.database_url})
+        uvicorn.Server(config).run()
+    click.echo("ductwork stopped.")
