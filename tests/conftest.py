@@ -154,7 +154,8 @@ def serve(world: World, *options: str) -> Iterator[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
          str(world.data_dir), "--database-url", world.database_url, "--no-demo",
-         "--log-level", "warning", *options],
+         "--log-level", "warning",
+         *(() if "--vendor-ports" in options else ("--vendor-ports", "none")), *options],
         stdout=log,
         stderr=subprocess.STDOUT,
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 import anyio
 import anyio.to_thread
@@ -17,7 +17,7 @@ from ductwork.control import routes as control
 from ductwork.core.accounts import Account
 from ductwork.core.webhooks import Deliverer
 from ductwork.http.dispatch import App, AsgiMount
-from ductwork.registry import hosts
+from ductwork.registry import hosts, vendor
 from ductwork.runtime import Runtime
 from ductwork.web import dashboard
 
@@ -62,9 +62,12 @@ class Ticker:
         self._stop.set()
 
 
-def create_app(runtime: Runtime, *, background: bool = True) -> App:
+def create_app(
+    runtime: Runtime, *, background: bool = True, vendor_ports: Mapping[str, int] | None = None
+) -> App:
     """Build the ASGI app for a runtime; `background` runs the history ticker and the
-    webhook deliverer."""
+    webhook deliverer; `vendor_ports` (vendor name -> port) serves each named vendor at its
+    real root paths on that port, where the server also listens."""
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -95,4 +98,5 @@ def create_app(runtime: Runtime, *, background: bool = True) -> App:
         fallback=dashboard.PAGE_ERRORS,
         hosts=hosts(),
         lifespan=lifespan,
+        ports={port: vendor(name).root for name, port in (vendor_ports or {}).items()},
     )

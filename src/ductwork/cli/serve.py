@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,46 @@ def _vendor_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def vendor_ports(text: str, main_port: int) -> dict[str, int]:
+    """`--vendor-ports`: "auto" (the main port + 1, + 2... in registry order), "none", or
+    "flair=9002,phason=9001" (vendors not named get no port of their own)."""
+    if text == "auto":
+        return {v.name: main_port + 1 + i for i, v in enumerate(VENDORS)}
+    if text == "none":
+        return {}
+    names = {v.name for v in VENDORS}
+    ports: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, number = part.partition("=")
+        if not sep or name not in names or not number.isdigit() or not 0 < int(number) < 65536:
+            raise click.BadParameter(
+                f"{part!r}: expected VENDOR=PORT with VENDOR one of {', '.join(sorted(names))}",
+                param_hint="--vendor-ports",
+            )
+        ports[name] = int(number)
+    return ports
+
+
+def _listen(host: str, port: int, what: str) -> socket.socket:
+    """A listening socket, or a clear error naming what wanted the port."""
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    listener = socket.socket(family, kind, proto)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as exc:
+        listener.close()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port} for {what}: {exc.strerror}; choose other ports "
+            "with --port and --vendor-ports (or --vendor-ports none)"
+        ) from exc
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
+
+
 def _banner(base_url: str, engine_name: str) -> list[str]:
     lines = [f"ductwork {__version__} on {base_url} (database: {engine_name})",
              f"  {'Dashboard':<42}{base_url}/"]  # fmt: skip
@@ -46,6 +87,16 @@ def _banner(base_url: str, engine_name: str) -> list[str]:
             docs = f"   (docs: {api.prefix}/docs)" if api.docs else ""
             lines.append(f"  {api.title:<42}{base_url}{api.prefix}{docs}")
     lines.append(f"  {'Control plane':<42}{base_url}/_ductwork/health")
+    return lines
+
+
+def _root_lines(root_urls: dict[str, str]) -> list[str]:
+    if not root_urls:
+        return []
+    lines = ["Each vendor at its real root paths (for clients that join absolute paths):"]
+    for vendor in VENDORS:
+        if vendor.name in root_urls:
+            lines.append(f"  {vendor.title:<42}{root_urls[vendor.name]}")
     return lines
 
 
@@ -65,6 +116,15 @@ def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Main HTTP port.")
+@click.option(
+    "--vendor-ports",
+    "ports_text",
+    default="auto",
+    show_default=True,
+    metavar="auto|none|V=PORT,...",
+    help="Ports that serve one vendor each at its real root paths (no prefix): auto is the "
+    "main port + 1, + 2... in the order " + ", ".join(v.name for v in VENDORS) + ".",
+)
 @data_dir_option
 @database_option
 @click.option("--no-demo", is_flag=True, help="Do not create the demo world on first start.")
@@ -80,6 +140,7 @@ def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
 def serve(
     host: str,
     port: int,
+    ports_text: str,
     data_dir: Path,
     database_url: str | None,
     no_demo: bool,
@@ -94,7 +155,12 @@ def serve(
     from ductwork.core.datadir import record_server
     from ductwork.http.status_lines import use_upper_case_reason_phrases
 
-    base_url = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}"  # noqa: S104
+    name = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+    base_url = f"http://{name}:{port}"
+    ports = vendor_ports(ports_text, port)
+    root_urls = {vendor: f"http://{name}:{number}" for vendor, number in ports.items()}
+    listeners = [_listen(host, port, "the main port")]
+    listeners += [_listen(host, number, vendor) for vendor, number in ports.items()]
     with opened(data_dir, database_url, **vendor_options) as runtime:
         stored = None
         if not no_demo:
@@ -106,7 +172,7 @@ def serve(
                     file=sys.stderr,
                 ) as bar:
                     stored, _ = runtime.ensure_demo(history_days, progress=bar.update)
-        for line in _banner(base_url, runtime.engine.dialect.name):
+        for line in _banner(base_url, runtime.engine.dialect.name) + _root_lines(root_urls):
             click.echo(line)
         if not loopback(host):
             click.echo(
@@ -119,7 +185,7 @@ def serve(
         if stored is not None:
             for line in _credential_lines(stored, base_url):
                 click.echo(line)
-        app = create_app(runtime)
+        app = create_app(runtime, vendor_ports=ports)
         use_upper_case_reason_phrases()
         config = uvicorn.Config(
             app,
@@ -136,6 +202,7 @@ def serve(
             signal.signal(stop_signal, lambda *_: None)
         # The record lets `ductwork credentials` (and every command) find this server's URL
         # and database; it stays after a stop as "the last start" (its pid tells it is gone).
-        record_server(data_dir, {"base_url": base_url, "database_url": runtime.database_url})
-        uvicorn.Server(config).run()
+        record_server(data_dir, {"base_url": base_url, "database_url": runtime.database_url,
+                                 "root_urls": root_urls})  # fmt: skip
+        uvicorn.Server(config).run(sockets=listeners)
     click.echo("ductwork stopped.")

@@ -125,7 +125,8 @@ class AsgiMount:
 
 
 class App:
-    """The ASGI application: host rewriting, prefix dispatch, vendor errors, lifespan."""
+    """The ASGI application: vendor ports and hosts served at the vendor's real root paths,
+    prefix dispatch, vendor errors, lifespan."""
 
     def __init__(
         self,
@@ -134,11 +135,13 @@ class App:
         fallback: ErrorShape,
         hosts: Mapping[str, str],
         lifespan: Lifespan | None = None,
+        ports: Mapping[int, str] | None = None,
     ) -> None:
         self.apis = sorted(apis, key=lambda a: len(a.prefix), reverse=True)
         self.mounts = mounts
         self.fallback = fallback
         self.hosts = dict(hosts)
+        self.ports = dict(ports or {})  # a vendor's own port -> the prefix of its real root
         self.lifespan = lifespan
 
     def routes(self) -> list[tuple[str, str]]:
@@ -154,6 +157,11 @@ class App:
 
     def _path(self, scope: Scope) -> str:
         path: str = scope["path"]
+        if self.ports:
+            server = scope.get("server")
+            prefix = self.ports.get(server[1]) if server else None
+            if prefix is not None:
+                return prefix + path
         if not self.hosts:
             return path
         for name, value in scope["headers"]:

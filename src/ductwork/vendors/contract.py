@@ -50,6 +50,7 @@ class Vendor:
     name: str  # the credentials section, CLI group and registry key: "phason"
     title: str
     apis: tuple[ApiInfo, ...]
+    root: str  # the ductwork prefix the vendor's real root paths live under: "/flair"
     hosts: Mapping[str, str]  # real host name -> the ductwork prefix its paths live under
     schema: str  # module that registers the vendor's tables on core.schema.metadata
     backend: str  # "module:Class" of its Backend

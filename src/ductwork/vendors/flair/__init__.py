@@ -17,6 +17,7 @@ VENDOR = Vendor(
     name="flair",
     title="Flair",
     apis=(ApiInfo("Flair (OAuth2, JSON:API)", "/flair", "base_url"),),
+    root="/flair",
     hosts={"api.flair.co": "/flair"},
     schema="ductwork.vendors.flair.schema",
     backend="ductwork.vendors.flair.backend:FlairBackend",

@@ -19,6 +19,7 @@ VENDOR = Vendor(
         ApiInfo("Phason API v1.0.3 (API keys)", "/phason/v1.0.3", "base_url_v1_0_3"),
         ApiInfo("Phason AutoFlex Connect v1.0.2 (OAuth2)", "/phason", "base_url"),
     ),
+    root="/phason",
     hosts={"api.phasoncontrols.com": "/phason", "api.phason.ca": "/phason"},
     schema="ductwork.vendors.phason.schema",
     backend="ductwork.vendors.phason.backend:PhasonBackend",
