@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 
 import anyio
 import anyio.to_thread
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from ductwork.control import routes as control
 from ductwork.core.webhooks import Deliverer
 from ductwork.http.dispatch import App, AsgiMount
 from ductwork.http.hosts import VENDOR_HOSTS
+from ductwork.http.openapi import SWAGGER_UI_URL, swagger_ui_assets
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair.api import v1 as flair_v1
 from ductwork.vendors.phason.api import v1_0_2, v1_0_3
@@ -89,7 +88,7 @@ def create_app(runtime: Runtime, *, background: bool = True) -> App:
             ),
             flair_v1.create_api(runtime.flair),
         ],
-        mounts=[AsgiMount("/_ductwork/swagger-ui", StaticFiles(directory=str(swagger_ui_path)))],
+        mounts=[AsgiMount(SWAGGER_UI_URL, swagger_ui_assets())],
         fallback=dashboard.PAGE_ERRORS,
         hosts=VENDOR_HOSTS,
         lifespan=lifespan,
