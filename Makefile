@@ -1,6 +1,7 @@
 # ductwork: `make serve` runs the server on the embedded default, `make test` runs every check.
 # Both create or update the virtual environment from uv.lock and the front-end pieces from
-# src/ductwork/web/assets/package-lock.json first; nothing else is needed.
+# src/ductwork/web/assets/package-lock.json first; `make test` also installs Debian's Chromium
+# for the browser tests (apt-get, as root or through sudo). Nothing else is needed.
 
 PYTHON ?= python3
 TOOLS := .tools
@@ -9,8 +10,10 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 WEB := src/ductwork/web/assets
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint typecheck pytest web bench clean help
+.PHONY: serve test lint typecheck pytest web browser bench clean help
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,6 +34,13 @@ $(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
+browser: $(CHROMIUM)  ## Install Debian's Chromium for the browser tests (never `playwright install`).
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 chromium
+
 serve: $(VENV)/.synced web  ## Run ductwork on http://localhost:8000 with the demo world (SQLite in .ductwork/).
 	$(VENV)/bin/ductwork serve $(ARGS)
 
@@ -43,7 +53,7 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.synced web
+pytest: $(VENV)/.synced web browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
