@@ -1,5 +1,7 @@
 # ductwork: `make serve` runs the server on the embedded default, `make test` runs every check.
-# Both create or update the virtual environment from uv.lock first; nothing else is needed.
+# Both create or update the virtual environment from uv.lock and the front-end pieces from
+# src/ductwork/web/assets/package-lock.json first; `make test` also installs Debian's Chromium
+# for the browser tests (apt-get, as root or through sudo). Nothing else is needed.
 
 PYTHON ?= python3
 TOOLS := .tools
@@ -7,8 +9,11 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+WEB := src/ductwork/web/assets
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint typecheck pytest bench clean help
+.PHONY: serve test lint typecheck pytest web browser bench clean help
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,7 +26,22 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 
-serve: $(VENV)/.synced  ## Run ductwork on http://localhost:8000 with the demo world (SQLite in .ductwork/).
+web: $(WEB)/node_modules/.installed  ## Install the front-end pieces ductwork serves (Swagger UI) from npm.
+
+# Exactly the lock's versions; no install scripts (see docs/web-assets.md).
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm"; exit 1; }
+	cd $(WEB) && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+browser: $(CHROMIUM)  ## Install Debian's Chromium for the browser tests (never `playwright install`).
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+		-o DPkg::Lock::Timeout=600 chromium
+
+serve: $(VENV)/.synced web  ## Run ductwork on http://localhost:8000 with the demo world (SQLite in .ductwork/).
 	$(VENV)/bin/ductwork serve $(ARGS)
 
 test: lint typecheck pytest  ## ruff, mypy --strict and the whole test suite on SQLite and PostgreSQL.
@@ -33,12 +53,12 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.synced
+pytest: $(VENV)/.synced web browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
 	$(VENV)/bin/python bench/phason_throughput.py
 	$(VENV)/bin/python bench/barn_year.py
 
-clean:  ## Remove the virtual environments and the default data directory.
-	rm -rf $(VENV) $(TOOLS) .ductwork
+clean:  ## Remove the virtual environments, npm's packages and the default data directory.
+	rm -rf $(VENV) $(TOOLS) $(WEB)/node_modules .ductwork

@@ -10,13 +10,12 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 
 import anyio
 import anyio.to_thread
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from ductwork.control import routes as control
 from ductwork.core.accounts import Account
 from ductwork.core.webhooks import Deliverer
 from ductwork.http.dispatch import App, AsgiMount
+from ductwork.http.openapi import SWAGGER_UI_URL, swagger_ui_assets
 from ductwork.registry import hosts, vendor
 from ductwork.runtime import Runtime
 from ductwork.web import dashboard
@@ -92,7 +91,7 @@ def create_app(
             *(api for backend in backends for api in backend.apis()),
         ],
         mounts=[
-            AsgiMount("/_ductwork/swagger-ui", StaticFiles(directory=str(swagger_ui_path))),
+            AsgiMount(SWAGGER_UI_URL, swagger_ui_assets()),
             *(mount for backend in backends for mount in backend.mounts()),
         ],
         fallback=dashboard.PAGE_ERRORS,

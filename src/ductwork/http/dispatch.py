@@ -118,7 +118,7 @@ class Api:
 
 @dataclass(frozen=True, slots=True)
 class AsgiMount:
-    """A plain ASGI app (static files) under a prefix."""
+    """A plain ASGI app (static files) under a prefix, served at that path on every host."""
 
     prefix: str
     app: ASGIApp
@@ -176,12 +176,14 @@ class App:
         return path
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = self._path(scope)
+        # Mounts are ductwork's own files (Swagger UI): the same path on every host, so a docs
+        # page on a vendor host finds them too (no vendor rewrite to /flair/_ductwork/...).
         for mount in self.mounts:
-            if path.startswith(mount.prefix + "/"):
-                child = dict(scope, path=path, root_path=scope.get("root_path", "") + mount.prefix)
+            if scope["path"].startswith(mount.prefix + "/"):
+                child = dict(scope, root_path=scope.get("root_path", "") + mount.prefix)
                 await mount.app(child, receive, send)
                 return
+        path = self._path(scope)
         api = next(
             (a for a in self.apis if path == a.prefix or path.startswith(a.prefix + "/")), None
         )

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import html
+import json
+import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import msgspec
+from starlette.responses import PlainTextResponse
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger("ductwork")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,18 +112,35 @@ def build_document(
     }
 
 
+# Swagger UI 5 (it renders OpenAPI 3.1) from npm's swagger-ui-dist, installed by `make` from
+# src/ductwork/web/assets/package-lock.json (docs/web-assets.md); never from a CDN.
+SWAGGER_UI_URL = "/_ductwork/swagger-ui"
+SWAGGER_UI_DIR = (
+    Path(__file__).resolve().parent.parent / "web" / "assets" / "node_modules" / "swagger-ui-dist"
+)
+MISSING_ASSETS = "Swagger UI is not installed: run `make web` in ductwork's checkout."
+NOT_LOADED = f"Swagger UI did not load from {SWAGGER_UI_URL}/. {MISSING_ASSETS}"
+
 DOCS_PAGE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<link rel="stylesheet" href="/_ductwork/swagger-ui/swagger-ui.css">
+<link rel="icon" type="image/png" href="{assets}/favicon-32x32.png">
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
 </head>
 <body>
 <div id="swagger-ui"></div>
-<script src="/_ductwork/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="{assets}/swagger-ui-bundle.js"></script>
 <script>
-window.ui = SwaggerUIBundle({{url: "{spec_url}", dom_id: "#swagger-ui", deepLinking: true}});
+if (window.SwaggerUIBundle) {{
+  window.ui = SwaggerUIBundle({{
+    url: {spec_url}, dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null
+  }});
+}} else {{
+  document.getElementById("swagger-ui").textContent = {missing};
+}}
 </script>
 </body>
 </html>
@@ -122,5 +148,25 @@ window.ui = SwaggerUIBundle({{url: "{spec_url}", dom_id: "#swagger-ui", deepLink
 
 
 def docs_page(title: str, spec_url: str) -> str:
-    """An interactive docs page served from the bundled Swagger UI (no CDN)."""
-    return DOCS_PAGE.format(title=title, spec_url=spec_url)
+    """An interactive docs page on the Swagger UI this server serves itself. The spec URL is
+    used as given: a relative one resolves against the page, so it also works on a vendor host
+    that serves the vendor's paths at its root."""
+    return DOCS_PAGE.format(
+        title=html.escape(title),
+        assets=SWAGGER_UI_URL,
+        spec_url=json.dumps(spec_url),
+        missing=json.dumps(NOT_LOADED),
+    )
+
+
+def swagger_ui_assets() -> ASGIApp:
+    """The ASGI app serving Swagger UI's files (mount it at SWAGGER_UI_URL). Without them
+    (npm never ran) it answers 404 with what to run, and docs pages say the same."""
+    if SWAGGER_UI_DIR.is_dir():
+        return StaticFiles(directory=SWAGGER_UI_DIR)
+    log.warning("%s (no %s)", MISSING_ASSETS, SWAGGER_UI_DIR)
+
+    async def missing(scope: Scope, receive: Receive, send: Send) -> None:
+        await PlainTextResponse(MISSING_ASSETS, status_code=404)(scope, receive, send)
+
+    return missing
