@@ -13,11 +13,6 @@ from typing import Any
 VIEW, EDIT = "view", "edit"
 MODES = ("auto", "manual")
 HEAT_COOL_MODES = ("float", "heat", "cool", "auto")
-BAND_C = 5.0 / 9.0  # Flair's hysteresis band: 1 °F around each room's set point
-VENT_LOCK_SECONDS = 15 * 60  # a vent moves no sooner than 15 minutes after its last move
-BALANCE_EVERY_MINUTES = 5
-MODE_SWITCH_HYSTERESIS_C = 3.0 * 5.0 / 9.0  # 3 °F, Flair's default heat/cool hysteresis
-MIN_OPEN_FRACTION = 0.3  # back-pressure limit: keep at least 30 % of vent area open
 SET_POINT_LOW_C, SET_POINT_HIGH_C = 10.0, 32.23  # the pucks' default set-point bounds
 PUCK_APP_TYPES = ("temp-control", "tv-remote", "ir-remote", "occupancy")
 
