@@ -48,13 +48,14 @@ from ductwork.core.physics.weather import (
     weather_series,
     wind_chill_c,
 )
-from ductwork.vendors.flair.models import (
-    BALANCE_EVERY_MINUTES,
-    BAND_C,
-    MIN_OPEN_FRACTION,
-    MODE_SWITCH_HYSTERESIS_C,
-    VENT_LOCK_SECONDS,
-)
+
+# Flair's controller: its hysteresis band (1 °F around each room's set point), the vent lock,
+# the balancing period, the heat/cool switch hysteresis and the back-pressure limit.
+BAND_C = 5.0 / 9.0
+VENT_LOCK_SECONDS = 15 * 60  # a vent moves no sooner than 15 minutes after its last move
+BALANCE_EVERY_MINUTES = 5
+MODE_SWITCH_HYSTERESIS_C = 3.0 * 5.0 / 9.0  # 3 °F, Flair's default heat/cool hysteresis
+MIN_OPEN_FRACTION = 0.3  # back-pressure limit: keep at least 30 % of vent area open
 
 READING_NAMESPACE = uuid.UUID("6b1c4c52-3f7e-4f0e-9a55-0f1a1c2e0b7d")
 _NAMESPACE_BYTES = READING_NAMESPACE.bytes

@@ -1,0 +1,128 @@
+"""The parts of a resource type's table: attributes and relationships, and the checks of a
+write that names them (422 naming the first offender, 409 for a mismatched type)."""
+
+from __future__ import annotations
+
+from dataclasses import KW_ONLY, dataclass
+from typing import Any
+
+from ductwork.core.db import storable
+from ductwork.vendors.flair import wire
+from ductwork.vendors.flair.exceptions import bad_request, conflict, invalid
+
+_KINDS: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "strings": (list,),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    """One attribute: its JSON kind, whether clients may write it, and its allowed values."""
+
+    name: str
+    kind: str  # "string", "integer", "number", "boolean", "strings", "object", "any"
+    editable: bool = False
+    choices: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    nullable: bool = True
+    on_create: bool = False  # writable when the resource is created, read-only after
+
+    def check(self, value: Any) -> Any:
+        """The written value if the table allows it; 422 saying why not otherwise."""
+        if value is None:
+            if not self.nullable:
+                raise invalid(f"{self.name} may not be null.")
+            return None
+        allowed = _KINDS.get(self.kind)
+        if allowed is not None and (
+            not isinstance(value, allowed) or (self.kind != "boolean" and isinstance(value, bool))
+        ):
+            raise invalid(f"{self.name} must be a {self.kind}.")
+        if self.choices and value not in self.choices:
+            raise invalid(f"{self.name} must be one of {', '.join(map(str, self.choices))}.")
+        if self.low is not None and value < self.low:
+            raise invalid(f"{self.name} must be at least {self.low:g}.")
+        if self.high is not None and value > self.high:
+            raise invalid(f"{self.name} must be at most {self.high:g}.")
+        if self.kind == "string" and len(value) > 200:
+            raise invalid(f"{self.name} may have at most 200 characters.")
+        if (self.kind == "string" and not storable(value)) or (
+            self.kind == "strings" and not all(storable(v) for v in value)
+        ):
+            raise invalid(f"{self.name} may not contain NUL characters.")
+        if self.kind == "strings" and (
+            len(value) > 50 or not all(isinstance(v, str) and 0 < len(v) <= 2000 for v in value)
+        ):
+            raise invalid(f"{self.name} must be a list of at most 50 non-empty strings.")
+        if self.kind == "object" and len(wire.encode(value)) > 10_000:
+            raise invalid(f"{self.name} may have at most 10,000 bytes of JSON.")
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Rel:
+    """One relationship.
+
+    A to-one link is the column `column` of this type's table; a to-many link is the column
+    `column` of the target's table pointing back here. `linkage` says whether resource objects
+    carry `data` for it (the real service omits it for large or computed links), `self_link`
+    whether it has a relationship endpoint (links.self), `editable` whether clients may change it.
+    A `reverse` to-one link is the first target row whose `column` points back here (in the
+    target's order: the newest reading or state, a room's thermostat).
+    """
+
+    name: str
+    target: str
+    many: bool
+    column: str | None
+    _: KW_ONLY
+    linkage: bool = True
+    self_link: bool = True
+    editable: bool = False
+    reverse: bool = False
+    typed_null: bool = False  # an empty to-one link is {"type": ..., "id": null}, not null
+    first_of_account: bool = False  # the account's oldest target (a user's default structure)
+    # A to-many link through a third type: the targets whose `via[1]` names a `via[0]` row
+    # whose `column` points here (a room's puck apps are the apps of the room's pucks).
+    via: tuple[str, str] | None = None
+
+    def identifiers(self, data: Any) -> Any:
+        """Resource ids from linkage data; types must match the relationship's target."""
+
+        def one(item: Any) -> str:
+            if not isinstance(item, dict) or "id" not in item:
+                raise bad_request(f"{self.name}: each resource identifier needs a type and an id.")
+            if item.get("type", self.target) != self.target:
+                raise conflict(f"{self.name} links to {self.target}, not {item.get('type')}.")
+            return str(item["id"])
+
+        if self.many:
+            if not isinstance(data, list):
+                raise bad_request(f"{self.name} is a to-many relationship: data must be a list.")
+            return [one(i) for i in data]
+        if data is None:
+            return None
+        return one(data)
+
+
+def related_only(
+    name: str, target: str, column: str, *, many: bool = True, reverse: bool = False
+) -> Rel:
+    """A link with only `links.related`: readings, states and sightings (large, or computed
+    like the newest one)."""
+    return Rel(name, target, many, column, linkage=False, self_link=False, reverse=reverse)
+
+
+def stamps() -> tuple[Attr, Attr]:
+    """The created-at and updated-at attributes of the types clients edit."""
+    return Attr("created-at", "string"), Attr("updated-at", "string")
+
+
+STRUCTURE = Rel("structure", "structures", False, "structure_id", editable=True)
+ROOM = Rel("room", "rooms", False, "room_id", editable=True)
