@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 import signal
 import socket
 import sys
@@ -100,9 +102,21 @@ def _root_lines(root_urls: dict[str, str]) -> list[str]:
     return lines
 
 
+def _self_command() -> str:
+    """How the user can run this CLI again: `ductwork` when that is on PATH, else the path
+    it was started by (`.venv/bin/ductwork` after `make serve`)."""
+    started = sys.argv[0]
+    on_path = shutil.which("ductwork")
+    if on_path and os.path.realpath(on_path) == os.path.realpath(started):
+        return "ductwork"
+    if os.path.basename(started) == "ductwork":
+        return started
+    return f"{os.path.basename(sys.executable)} -m ductwork"
+
+
 def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
     creds = public_credentials(stored, base_url)
-    lines = ["Demo credentials (also: ductwork credentials --json):",
+    lines = [f"Demo credentials (also: {_self_command()} credentials --json):",
              f"  email     {creds['email']}", f"  password  {creds['password']}"]  # fmt: skip
     for vendor in VENDORS:
         for key, value in creds.get(vendor.name, {}).items():
