@@ -21,7 +21,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from ductwork.core.accounts import Account, Accounts
-from ductwork.core.oauth import LoginTickets, ParamsRequest, Server
+from ductwork.core.oauth.logins import LoginTickets
+from ductwork.core.oauth.server import ParamsRequest, Server
 
 Handler = Callable[[Request], Awaitable[Response]]
 EXPIRED_LOGIN = "The sign-in has expired or was already used; sign in again."
