@@ -16,6 +16,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 
 from ductwork.core.accounts import Accounts
 from ductwork.core.db import storable
+from ductwork.core.oauth.logins import LoginTickets
 from ductwork.core.oauth.records import HashedSecretClient
 from ductwork.core.oauth.store import OAuthStore
 
@@ -71,22 +72,46 @@ class Server(AuthorizationServer):  # type: ignore[misc]
 
 
 class OAuthServer(Server, Generic[P]):
-    """Authlib's server on a vendor's `OAuthStore`, accounts and clocks. A vendor says how a
-    client row becomes its Authlib client (`client_of`) and registers its grants."""
+    """Authlib's server on a vendor's `OAuthStore`, accounts, clocks and login tickets. A
+    vendor says how a client row becomes its Authlib client (`client_of`) and registers its
+    grants."""
 
     # The WWW-Authenticate challenge of a failed client authentication (None: no header).
     CLIENT_CHALLENGE: str | None = None
 
-    def __init__(self, store: OAuthStore[P], accounts: Accounts, scopes: Iterable[str]) -> None:
+    def __init__(
+        self, store: OAuthStore[P], accounts: Accounts, logins: LoginTickets, scopes: Iterable[str]
+    ) -> None:
         super().__init__(scopes_supported=list(scopes))
         self.store = store
         self.engine = store.engine
         self.clocks = store.clocks
         self.accounts = accounts
+        self.logins = logins
+        self.register_token_generator("default", self._generate)
 
     def client_of(self, row: Any) -> HashedSecretClient[Any]:
         """The vendor's Authlib client for a row of its clients table."""
         raise NotImplementedError
+
+    def token_body(
+        self, client: HashedSecretClient[Any], scope: str | None, refresh: bool
+    ) -> dict[str, Any]:
+        """A new token as the token endpoint answers it (access_token, token_type, expires_in,
+        scope, and refresh_token where `refresh` asks for one): the vendor's shape."""
+        raise NotImplementedError
+
+    def _generate(
+        self,
+        grant_type: str,
+        client: HashedSecretClient[Any],
+        user: Any = None,
+        scope: str | None = None,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        """Authlib's token generator: the vendor's `token_body`."""
+        return self.token_body(client, scope, include_refresh_token)
 
     def query_client(self, client_id: str) -> HashedSecretClient[Any] | None:
         """The client with this client id (Authlib's hook)."""

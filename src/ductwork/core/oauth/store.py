@@ -18,11 +18,12 @@ from sqlalchemy.engine import Connection, Engine, Row
 
 from ductwork.core.clock import Clocks
 from ductwork.core.db import storable
-from ductwork.core.oauth.records import CodeRecord, TokenRecord
+from ductwork.core.oauth.records import ClientRecord, CodeRecord, TokenRecord
 from ductwork.core.oauth.tokens import TokenCache, digest
 
 CODE_SECONDS = 600.0
 P = TypeVar("P")
+R = TypeVar("R", bound=ClientRecord)
 
 
 @dataclass(frozen=True)
@@ -86,32 +87,6 @@ class OAuthStore(Generic[P]):
             return connection.execute(
                 sa.select(clients).where(clients.c.client_id == client_id)
             ).first()
-
-    def client_rows(self, account_id: int | None = None) -> list[Row[Any]]:
-        """Clients, optionally of one account, oldest first."""
-        clients = self.tables.clients
-        query = sa.select(clients).order_by(clients.c.id)
-        if account_id is not None:
-            query = query.where(clients.c.account_id == account_id)
-        with self.engine.connect() as connection:
-            return list(connection.execute(query))
-
-    def create_client(self, client_id: str, **columns: Any) -> tuple[Row[Any], str]:
-        """Register a client; returns its row and its secret (shown once)."""
-        with self.engine.begin() as connection:
-            return insert_client(connection, self.tables.clients, client_id, **columns)
-
-    def delete_client(self, client_id: str) -> bool:
-        """Delete a client with its codes and tokens; False if there is none."""
-        if not storable(client_id):
-            return False
-        clients = self.tables.clients
-        with self.engine.begin() as connection:
-            deleted = connection.execute(
-                sa.delete(clients).where(clients.c.client_id == client_id)
-            ).rowcount
-        self.cache.clear()
-        return deleted == 1
 
     # ------------------------------------------------------------ authorization codes
     def save_code(self, code: str, client_pk: int, account_id: int, **columns: Any) -> None:
@@ -238,3 +213,41 @@ class OAuthStore(Generic[P]):
             return None
         self.cache.put(hashed, principal, record.account_id, record.expires_at)
         return principal
+
+
+class Clients(Generic[R]):
+    """A vendor's registered clients, as its records (never their secrets)."""
+
+    def __init__(self, store: OAuthStore[Any], record: type[R]) -> None:
+        self._store = store
+        self._record = record
+
+    def register(self, client_id: str, **columns: Any) -> tuple[R, str]:
+        """Register a client; returns it and its secret (shown this once)."""
+        with self._store.engine.begin() as connection:
+            row, secret = insert_client(
+                connection, self._store.tables.clients, client_id, **columns
+            )
+        return self._record.of(row), secret
+
+    def list(self, account_id: int | None = None) -> list[R]:
+        """Clients, optionally of one account, oldest first."""
+        clients = self._store.tables.clients
+        query = sa.select(clients).order_by(clients.c.id)
+        if account_id is not None:
+            query = query.where(clients.c.account_id == account_id)
+        with self._store.engine.connect() as connection:
+            return [self._record.of(row) for row in connection.execute(query)]
+
+    def delete(self, client_id: str) -> bool:
+        """Delete a client with its codes and tokens (their cached checks too); False if there
+        is none with that client id."""
+        if not storable(client_id):
+            return False
+        clients = self._store.tables.clients
+        with self._store.engine.begin() as connection:
+            deleted = connection.execute(
+                sa.delete(clients).where(clients.c.client_id == client_id)
+            ).rowcount
+        self._store.cache.clear()
+        return deleted == 1

@@ -36,7 +36,7 @@ from ductwork.core.oauth.grants import StoredCodes, StoredRefresh
 from ductwork.core.oauth.logins import LoginTickets
 from ductwork.core.oauth.records import ClientRecord, HashedSecretClient, TokenRecord
 from ductwork.core.oauth.server import OAuthServer, ParamsRequest
-from ductwork.core.oauth.store import OAuthStore, OAuthTables, insert_client
+from ductwork.core.oauth.store import Clients, OAuthStore, OAuthTables, insert_client
 from ductwork.core.oauth.tokens import new_token
 from ductwork.vendors.flair import schema
 from ductwork.vendors.flair.models import ALL_SCOPES, VIEW, Principal
@@ -297,38 +297,31 @@ class FlairAuthorizationServer(OAuthServer[Principal]):
     def __init__(
         self, engine: Engine, clocks: Clocks, accounts: Accounts, token_limit: int = TOKEN_LIMIT
     ) -> None:
-        super().__init__(token_store(engine, clocks), accounts, ALL_SCOPES)
+        logins = FlairLoginTickets(engine, schema.logins, accounts, clocks)
+        super().__init__(token_store(engine, clocks), accounts, logins, ALL_SCOPES)
         self.token_limit = token_limit  # new tokens a day per application and account; 0: none
         self.register_grant(ClientCredentialsGrant)
         self.register_grant(PasswordGrant)
         self.register_grant(RefreshTokenGrant)
         self.register_grant(AuthorizationCodeGrant)
         self.register_grant(ImplicitGrant)
-        self.register_token_generator("default", self._generate)
-        self.logins = FlairLoginTickets(engine, schema.logins, accounts, clocks)
 
     # ------------------------------------------------------------ Authlib hooks
     def client_of(self, row: Any) -> Client:
         """The Authlib client of an application's row."""
         return Client(Application.of(row), row.secret_hash)
 
-    def _generate(
-        self,
-        grant_type: str,
-        client: Client,
-        user: Account | None = None,
-        scope: str | None = None,
-        expires_in: int | None = None,
-        include_refresh_token: bool = True,
-    ) -> dict[str, Any]:
+    def token_body(self, client: Client, scope: str | None, refresh: bool) -> dict[str, Any]:
+        """An hour's token with the granted scopes (the application's, if none were asked),
+        in the order the real service answers."""
         granted = split_scopes(scope) or list(client.record.scopes)
         token: dict[str, Any] = {
             "access_token": new_token(),
-            "expires_in": expires_in or EXPIRES_IN,
+            "expires_in": EXPIRES_IN,
             "token_type": "Bearer",
             "scope": " ".join(granted),
         }
-        if include_refresh_token:
+        if refresh:
             token["refresh_token"] = new_token()
         return token
 
@@ -459,11 +452,11 @@ def insert_application(
     return int(row.id), secret
 
 
-class Applications:
+class Applications(Clients[Application]):
     """Partner applications: created with a secret shown once, listed, deleted."""
 
     def __init__(self, engine: Engine, clocks: Clocks) -> None:
-        self._store = token_store(engine, clocks)
+        super().__init__(token_store(engine, clocks), Application)
         self._clocks = clocks
 
     def create(
@@ -479,16 +472,7 @@ class Applications:
         unknown = [s for s in scopes if s not in ALL_SCOPES]
         if unknown:
             raise ValueError(f"unknown scopes: {' '.join(unknown)}")
-        row, secret = self._store.create_client(
+        return self.register(
             secrets.token_urlsafe(24), account_id=account.id, name=name, description=description,
             redirect_uris=list(redirect_uris), scopes=list(scopes), created_at=self._clocks.real(),
         )  # fmt: skip
-        return Application.of(row), secret
-
-    def list(self, account_id: int | None = None) -> list[Application]:
-        """Applications, optionally of one account, oldest first."""
-        return [Application.of(row) for row in self._store.client_rows(account_id)]
-
-    def delete(self, client_id: str) -> bool:
-        """Delete an application and its tokens; False if there is none with that client id."""
-        return self._store.delete_client(client_id)

@@ -24,7 +24,7 @@ from ductwork.core.oauth.grants import StoredCodes, StoredRefresh
 from ductwork.core.oauth.logins import LoginTickets
 from ductwork.core.oauth.records import ClientRecord, HashedSecretClient
 from ductwork.core.oauth.server import OAuthServer, ParamsRequest
-from ductwork.core.oauth.store import OAuthStore, OAuthTables
+from ductwork.core.oauth.store import Clients, OAuthStore, OAuthTables
 from ductwork.core.oauth.tokens import new_token
 from ductwork.vendors.phason import schema
 
@@ -96,20 +96,20 @@ class PhasonAuthorizationServer(OAuthServer[Account]):
             access_seconds=ACCESS_SECONDS,
             refresh_seconds=REFRESH_SECONDS,
         )
-        super().__init__(store, accounts, [SCOPE])
-        self.logins = LoginTickets(engine, schema.oauth_logins, accounts)
+        super().__init__(
+            store, accounts, LoginTickets(engine, schema.oauth_logins, accounts), [SCOPE]
+        )
+        self.clients = Clients(store, OAuthClient)
         self.register_grant(AuthorizationCodeGrant, [CodeChallenge(required=False)])
         self.register_grant(RefreshTokenGrant)
-        self.register_token_generator("default", self._generate)
 
     # ------------------------------------------------------------ Authlib hooks
     def client_of(self, row: Any) -> Client:
         """The Authlib client of a row."""
         return Client(OAuthClient.of(row), row.secret_hash)
 
-    def _generate(self, grant_type: str, client: Client, user: Account | None = None,
-                  scope: str | None = None, expires_in: int | None = None,
-                  include_refresh_token: bool = True) -> dict[str, Any]:  # fmt: skip
+    def token_body(self, client: Any, scope: str | None, refresh: bool) -> dict[str, Any]:
+        """A read-only pair for 24 hours, always with a refresh token."""
         return {
             "access_token": new_token(),
             "token_type": "Bearer",
@@ -175,7 +175,7 @@ class PhasonAuthorizationServer(OAuthServer[Account]):
                          "expiry": str(int(token.expires_at)),
                          "access_key": bearer, "refresh_token": refresh_token}  # fmt: skip
         self.store.revoke(token.id)
-        pair = self._generate("refresh_token", client)
+        pair = self.token_body(client, SCOPE, True)
         issued = self.store_pair(token.account_id, client.record.id, pair)
         return 200, {"message": "New key issued", "code": "0",
                      "expiry": str(int(issued + ACCESS_SECONDS)),
@@ -192,19 +192,18 @@ class PhasonAuthorizationServer(OAuthServer[Account]):
         for uri in redirect_uris:
             if not uri.startswith(("http://", "https://")):
                 raise ValueError(f"not an http(s) URL: {uri}")
-        row, secret = self.store.create_client(
+        return self.clients.register(
             secrets.token_hex(16), account_id=account.id, name=name,
             redirect_uris=list(redirect_uris), created_at=time.time(),
         )  # fmt: skip
-        return OAuthClient.of(row), secret
 
     def list_clients(self, account_id: int | None = None) -> list[OAuthClient]:
         """Registered clients, oldest first."""
-        return [OAuthClient.of(row) for row in self.store.client_rows(account_id)]
+        return self.clients.list(account_id)
 
     def delete_client(self, client_id: str) -> bool:
         """Delete a client with its codes and tokens."""
-        return self.store.delete_client(client_id)
+        return self.clients.delete(client_id)
 
 
 __all__ = ["PhasonAuthorizationServer", "PhasonRequest"]

@@ -162,16 +162,7 @@ def create_api(service: FlairService) -> Api:
         return FlairRequest(uri, params, request.headers, refresh=True, method=request.method)
 
     authorize, consent = endpoints(
-        Authorization(
-            server=oauth,
-            accounts=oauth.accounts,
-            tickets=oauth.logins,
-            brand=BRAND,
-            oauth_params=OAUTH_PARAMS,
-            read_params=authorization_params,
-            make_request=authorization_request,
-            client_name=lambda client: str(client.record.name),
-        )
+        Authorization(oauth, BRAND, OAUTH_PARAMS, authorization_params, authorization_request)
     )
 
     async def root(_request: Request) -> Response:

@@ -99,16 +99,7 @@ def create_api(
         return PhasonRequest(request.method, str(request.url), params, dict(request.headers))
 
     authorize, consent = endpoints(
-        Authorization(
-            server=server,
-            accounts=accounts,
-            tickets=server.logins,
-            brand=BRAND,
-            oauth_params=OAUTH_PARAMS,
-            read_params=_params,
-            make_request=oauth_request,
-            client_name=lambda client: str(client.record.name),
-        )
+        Authorization(server, BRAND, OAUTH_PARAMS, _params, oauth_request)
     )
 
     async def token(request: Request) -> Response:
