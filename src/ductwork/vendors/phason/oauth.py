@@ -108,7 +108,7 @@ class PhasonAuthorizationServer(OAuthServer[Account]):
         """The Authlib client of a row."""
         return Client(OAuthClient.of(row), row.secret_hash)
 
-    def token_body(self, client: Any, scope: str | None, refresh: bool) -> dict[str, Any]:
+    def token_body(self, client: Client, scope: str | None, refresh: bool) -> dict[str, Any]:
         """A read-only pair for 24 hours, always with a refresh token."""
         return {
             "access_token": new_token(),
