@@ -1,9 +1,9 @@
 """One parameter merger: query parameters, then a form or JSON body over them.
 
-APIs differ in which bodies they read and how (`BodyRules`); the merger is the same. Phason
-v1.0.2 reads form and JSON bodies of writes by their declared type and flattens bracketed names
-(`command[name]` is `command_name`); Flair's token endpoints read any body, JSON when the type
-says so and url-encoded otherwise.
+APIs differ in which bodies they read and how, and each keeps its habits as `BodyRules`: one
+reads the bodies of writes by their declared type and flattens bracketed names (`command[name]`
+is `command_name`); another reads any body, as JSON when its type says so and as a url-encoded
+query string otherwise. The merging is the same.
 """
 
 from __future__ import annotations
