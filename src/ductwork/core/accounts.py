@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,9 +12,9 @@ from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.clock import Clocks
 from ductwork.core.db import storable
+from ductwork.core.oauth.tokens import TokenCache, digest
 from ductwork.core.schema import accounts, api_keys
 
-_KEY_CACHE_SECONDS = 2.0
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -46,11 +43,6 @@ class ApiKeyInfo:
     revoked_at: float | None
 
 
-def hash_key(key: str) -> str:
-    """Keys are 128-bit random values, so one SHA-256 is a sound, fast stored form."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 def normalise_email(email: str) -> str:
     """Emails compare case-insensitively and without surrounding blanks."""
     return email.strip().lower()
@@ -62,8 +54,7 @@ class Accounts:
     def __init__(self, engine: Engine, clocks: Clocks) -> None:
         self._engine = engine
         self._clocks = clocks
-        self._key_cache: dict[tuple[str, str], tuple[float, Account]] = {}
-        self._lock = threading.Lock()
+        self._keys: TokenCache[Account] = TokenCache(clocks)
 
     def create(self, email: str, password: str, *, seed: int | None = None) -> Account:
         """Add an account with its own clock; the email must be new."""
@@ -153,43 +144,36 @@ class Accounts:
                 account_id=account_id,
                 vendor=vendor,
                 prefix=key[:6],
-                key_hash=hash_key(key),
+                key_hash=digest(key),
                 created_at=self._clocks.real(),
             )
         )
 
     def cached_key(self, key: str, vendor: str) -> Account | None:
         """The account of a key authenticated less than two seconds ago (no I/O), else None."""
-        cached = self._key_cache.get((vendor, hash_key(key)))
-        if cached is not None and time.monotonic() - cached[0] < _KEY_CACHE_SECONDS:
-            return cached[1]
-        return None
+        return self._keys.get((vendor, digest(key)))
 
     def authenticate_key(self, key: str, vendor: str) -> Account | None:
         """The account a live key belongs to; cached for two seconds per process."""
-        cached = self.cached_key(key, vendor)
+        hashed = digest(key)
+        cached = self._keys.get((vendor, hashed))
         if cached is not None:
             return cached
-        digest = hash_key(key)
-        now = time.monotonic()
         with self._engine.connect() as connection:
             row = connection.execute(
                 sa.select(accounts.c.id, accounts.c.email, accounts.c.seed)
                 .join(api_keys, api_keys.c.account_id == accounts.c.id)
                 .where(
-                    api_keys.c.key_hash == digest,
+                    api_keys.c.key_hash == hashed,
                     api_keys.c.vendor == vendor,
                     api_keys.c.revoked_at.is_(None),
                 )
             ).first()
         if row is None:
-            self._key_cache.pop((vendor, digest), None)
+            self._keys.drop((vendor, hashed))
             return None
         account = Account(id=row.id, email=row.email, seed=row.seed)
-        with self._lock:
-            if len(self._key_cache) > 10_000:
-                self._key_cache.clear()
-            self._key_cache[(vendor, digest)] = (now, account)
+        self._keys.put((vendor, hashed), account, account.id)
         return account
 
     def list_keys(self, email: str | None = None) -> list[ApiKeyInfo]:
@@ -225,5 +209,5 @@ class Accounts:
                 .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
                 .values(revoked_at=self._clocks.real())
             )
-        self._key_cache.clear()
+        self._keys.clear()
         return result.rowcount == 1

@@ -20,8 +20,8 @@ from authlib.oauth2.rfc6749.errors import OAuth2Error
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ductwork.core.accounts import Account, Accounts
-from ductwork.core.oauth import LoginTickets, ParamsRequest, Server
+from ductwork.core.accounts import Account
+from ductwork.core.oauth.server import OAuthServer, ParamsRequest
 
 Handler = Callable[[Request], Awaitable[Response]]
 EXPIRED_LOGIN = "The sign-in has expired or was already used; sign in again."
@@ -105,16 +105,13 @@ def error_page(brand: Brand, message: str, status: int = 400) -> HTMLResponse:
 
 @dataclass(frozen=True)
 class Authorization:
-    """The vendor's pieces of the flow."""
+    """The vendor's pieces of the flow (its server brings the accounts and login tickets)."""
 
-    server: Server
-    accounts: Accounts
-    tickets: LoginTickets
+    server: OAuthServer[Any]
     brand: Brand
     oauth_params: tuple[str, ...]  # the parameters that belong to the authorization request
     read_params: Callable[[Request], Awaitable[dict[str, str]]]
     make_request: Callable[[Request, dict[str, str]], ParamsRequest]
-    client_name: Callable[[Any], str]  # Authlib client -> its display name
 
 
 def endpoints(flow: Authorization) -> tuple[Handler, Handler]:
@@ -140,23 +137,25 @@ def endpoints(flow: Authorization) -> tuple[Handler, Handler]:
         params, oauth, grant = await checked(request)
         if isinstance(grant, HTMLResponse):
             return grant
-        name = flow.client_name(grant.client)
+        name = str(grant.client.record.name)
         if request.method == "GET":
             return login_page(brand, oauth, name)
         found = await anyio.to_thread.run_sync(
-            flow.accounts.check_password, params.get("email", ""), params.get("password", "")
+            flow.server.accounts.check_password, params.get("email", ""), params.get("password", "")
         )
         if not isinstance(found, Account):
             return login_page(brand, oauth, name, "The email or password is not correct.")
         agent = request.headers.get("user-agent")
-        ticket = await anyio.to_thread.run_sync(flow.tickets.issue, found, agent)
+        ticket = await anyio.to_thread.run_sync(flow.server.logins.issue, found, agent)
         return consent_page(brand, oauth, name, found.email, ticket, grant)
 
     async def consent(request: Request) -> Response:
         params, oauth, grant = await checked(request)
         if isinstance(grant, HTMLResponse):
             return grant
-        account = await anyio.to_thread.run_sync(flow.tickets.redeem, params.get("ticket", ""))
+        account = await anyio.to_thread.run_sync(
+            flow.server.logins.redeem, params.get("ticket", "")
+        )
         if account is None:
             return error_page(brand, EXPIRED_LOGIN, 401)
         user = account if params.get("decision") == "allow" else None

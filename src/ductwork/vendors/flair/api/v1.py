@@ -5,16 +5,17 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
 import anyio.to_thread
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.authorize import Authorization, Brand, endpoints
-from ductwork.http.dispatch import Api, Endpoint, ErrorShape, header
+from ductwork.http.dispatch import Api, Endpoint, ErrorShape
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
+from ductwork.http.params import BadBody, BodyRules, json_or_urlencoded, merge_params
 from ductwork.vendors.flair import wire
 from ductwork.vendors.flair.exceptions import FlairError, bad_request, unauthorized
 from ductwork.vendors.flair.models import TYPES, Principal, ResourceType
@@ -25,6 +26,12 @@ PREFIX = "/flair"
 JSON_UTF8 = b"application/json; charset=utf-8"
 Handler = Callable[[Request], Awaitable[Response]]
 OAUTH_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state")
+NOT_AN_OBJECT = {
+    "error": "invalid_request",
+    "error_description": "The JSON body must be an object.",
+}
+# Token parameters: any body, JSON (an object) when its type says so, url-encoded otherwise.
+BODY = BodyRules(json_or_urlencoded, objects_only=True)
 
 
 def _consent_text(client: str, email: str, grant: Any) -> str:
@@ -87,27 +94,6 @@ FLAIR_ERRORS = ErrorShape(
 )
 
 
-async def _parameters(request: Request) -> dict[str, str] | None:
-    """Token parameters from the query string, a form body or a JSON body (body wins);
-    None for a JSON body that is not an object."""
-    params = dict(request.query_params)
-    body = await request.body()
-    if not body:
-        return params
-    content_type = (header(request, b"content-type") or "").lower()
-    if "json" in content_type:
-        try:
-            decoded = msgspec.json.decode(body)
-        except msgspec.DecodeError:
-            decoded = None
-        if not isinstance(decoded, dict):
-            return None
-        params.update({k: str(v) for k, v in decoded.items() if v is not None})
-        return params
-    params.update(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
-    return params
-
-
 async def _json_body(request: Request) -> Any:
     body = await request.body()
     try:
@@ -131,35 +117,28 @@ def _query(request: Request) -> Query:
 def create_api(service: FlairService) -> Api:
     """The Flair API under /flair, with Flair's JSON:API error shape."""
 
+    oauth = service.oauth
+
     async def authenticate(request: Request) -> Principal:
-        scheme, _, token = (header(request, b"authorization") or "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(request)
+        if token is None:
             raise unauthorized()
-        principal = service.oauth.cached_principal(token)
-        if principal is None:
-            principal = await anyio.to_thread.run_sync(service.oauth.authenticate, token)
+        principal = await authenticated(token, oauth.cached_principal, oauth.authenticate)
         if principal is None:
             raise unauthorized("The access token is unknown, revoked or expired.")
         return principal
 
     def token_endpoint(refresh: bool) -> Handler:
         async def handle(request: Request) -> Response:
-            params = await _parameters(request)
             uri = f"https://{request.url.netloc}{request.url.path}"
             headers: list[tuple[str, str]]
-            if params is None:
-                status, body, headers = (
-                    400,
-                    {
-                        "error": "invalid_request",
-                        "error_description": "The JSON body must be an object.",
-                    },
-                    [],
-                )
+            try:
+                params = await merge_params(request, BODY)
+            except BadBody:
+                status, body, headers = 400, NOT_AN_OBJECT, []
             else:
                 status, body, headers = await anyio.to_thread.run_sync(
-                    service.oauth.token_response, uri, params, request.headers, refresh
+                    oauth.token_response, uri, params, request.headers, refresh
                 )
             response = Response(wire.encode(body), status, media_type="application/json")
             for name, value in headers:
@@ -172,23 +151,18 @@ def create_api(service: FlairService) -> Api:
         return handle
 
     async def authorization_params(request: Request) -> dict[str, str]:
-        return normalise_parameters(await _parameters(request) or dict(request.query_params))
+        try:
+            params = await merge_params(request, BODY)
+        except BadBody:
+            params = dict(request.query_params)
+        return normalise_parameters(params)
 
     def authorization_request(request: Request, params: dict[str, str]) -> FlairRequest:
         uri = f"https://{request.url.netloc}{request.url.path}"
         return FlairRequest(uri, params, request.headers, refresh=True, method=request.method)
 
     authorize, consent = endpoints(
-        Authorization(
-            server=service.oauth,
-            accounts=service.oauth.accounts,
-            tickets=service.oauth.logins,
-            brand=BRAND,
-            oauth_params=OAUTH_PARAMS,
-            read_params=authorization_params,
-            make_request=authorization_request,
-            client_name=lambda client: str(client.application.name),
-        )
+        Authorization(oauth, BRAND, OAUTH_PARAMS, authorization_params, authorization_request)
     )
 
     async def root(_request: Request) -> Response:

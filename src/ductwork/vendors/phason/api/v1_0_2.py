@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ductwork.core.accounts import Account, Accounts
-from ductwork.core.db import storable
+from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.authorize import Authorization, Brand, endpoints
-from ductwork.http.dispatch import Api, Endpoint, header
+from ductwork.http.dispatch import Api, Endpoint
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
+from ductwork.http.params import BadBody, BodyRules, declared_type, merge_params, with_nul
 from ductwork.vendors.phason import wire
 from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
 from ductwork.vendors.phason.exceptions import PhasonError
@@ -29,6 +30,8 @@ OAUTH_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state",
                 "code_challenge", "code_challenge_method")  # fmt: skip
 Handler = Callable[[Request], Awaitable[Response]]
 Call = Callable[[Account, dict[str, str], str], Any]
+# Form and JSON bodies of writes, by their declared type; `a[b]` and nested objects give `a_b`.
+BODY = BodyRules(declared_type, frozenset({"POST", "PUT", "DELETE"}), flatten=True, json_nulls=True)
 
 BRAND = Brand(
     name="Phason Webservices",
@@ -48,40 +51,20 @@ BRAND = Brand(
 
 
 async def _params(request: Request) -> dict[str, str]:
-    """Query parameters merged with a form or JSON body (bracketed names flattened)."""
-    params = {k: v for k, v in request.query_params.items()}
-    if request.method in ("POST", "PUT", "DELETE"):
-        kind = request.headers.get("content-type", "")
-        if kind.startswith("application/json"):
-            try:
-                body = json.loads(await request.body() or b"{}")
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise PhasonError(422, "Missing post data") from None
-            if isinstance(body, dict):
-                params.update(_flatten(body))
-        elif kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            params.update({k: str(v) for k, v in form.items()})
-    return {k.replace("[", "_").replace("]", ""): v for k, v in params.items()}
+    """Query parameters merged with a form or JSON body; a body that is not JSON is a 422."""
+    try:
+        return await merge_params(request, BODY)
+    except BadBody:
+        raise PhasonError(422, "Missing post data") from None
 
 
 def _storable(params: dict[str, str]) -> dict[str, str]:
     """An API call's parameters, refused (422) if one holds a NUL character: nothing stores
     one (PostgreSQL text cannot). The OAuth endpoints drop such parameters instead."""
-    for name, value in params.items():
-        if not (storable(name) and storable(value)):
-            raise PhasonError(422, f"{name.replace(chr(0), '')} may not contain NUL characters.")
+    name = with_nul(params)
+    if name is not None:
+        raise PhasonError(422, f"{name} may not contain NUL characters.")
     return params
-
-
-def _flatten(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in body.items():
-        if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}_"))
-        else:
-            out[f"{prefix}{key}"] = str(value)
-    return out
 
 
 def create_api(
@@ -94,13 +77,9 @@ def create_api(
     """The v1.0.2 API under /phason, with Phason's error shape."""
 
     async def authenticate(request: Request) -> Account:
-        scheme, _, token = (header(request, b"authorization") or "").partition(" ")
-        token = token.strip()
-        if scheme.lower().rstrip(":") != "bearer" or not token:
-            raise PhasonError(401, UNAUTHORIZED)
-        account = server.cached_bearer(token)
-        if account is None:
-            account = await anyio.to_thread.run_sync(server.authenticate_bearer, token)
+        account = await authenticated(
+            bearer_token(request, colon=True), server.cached_bearer, server.authenticate_bearer
+        )
         if account is None:
             raise PhasonError(401, UNAUTHORIZED)
         return account
@@ -120,30 +99,14 @@ def create_api(
         return PhasonRequest(request.method, str(request.url), params, dict(request.headers))
 
     authorize, consent = endpoints(
-        Authorization(
-            server=server,
-            accounts=accounts,
-            tickets=server.logins,
-            brand=BRAND,
-            oauth_params=OAUTH_PARAMS,
-            read_params=_params,
-            make_request=oauth_request,
-            client_name=lambda client: str(client.client.name),
-        )
+        Authorization(server, BRAND, OAUTH_PARAMS, _params, oauth_request)
     )
 
     async def token(request: Request) -> Response:
         params = await _params(request)
-
-        def respond() -> tuple[int, Any, list[tuple[str, str]]]:
-            result: tuple[int, Any, list[tuple[str, str]]] = server.create_token_response(
-                oauth_request(request, params)
-            )
-            return result
-
-        status, body, headers = await anyio.to_thread.run_sync(respond)
-        if isinstance(body, dict) and body.get("error") == "invalid_client":
-            status = 401  # a failed client authentication, as RFC 6749 section 5.2 allows
+        status, body, headers = await anyio.to_thread.run_sync(
+            server.answer_token_request, oauth_request(request, params)
+        )
         response = json_response(json.dumps(body).encode(), status)
         for name, value in headers:
             if name.lower() != "content-type":
@@ -152,8 +115,7 @@ def create_api(
 
     async def refresh(request: Request) -> Response:
         params = await _params(request)
-        scheme, _, bearer = (header(request, b"authorization") or "").partition(" ")
-        given = bearer.strip() if scheme.lower().rstrip(":") == "bearer" else None
+        given = bearer_token(request, colon=True)
         status, body = await anyio.to_thread.run_sync(server.phason_refresh, given, params)
         return json_response(json.dumps(body).encode(), status)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +10,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ductwork.core.accounts import Account, Accounts
-from ductwork.http.dispatch import Api, Endpoint, header
+from ductwork.http.auth import api_key, authenticated, basic_credentials
+from ductwork.http.dispatch import Api, Endpoint
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.vendors.phason import wire
 from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
@@ -34,29 +33,17 @@ Handler = Callable[[Request], Awaitable[Response]]
 Call = Callable[[PhasonService, Account, Request], Any]
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    email, sep, password = decoded.partition(":")
-    return (email, password) if sep else None
-
-
 def create_api(service: PhasonService, accounts: Accounts) -> Api:
     """The v1.0.3 API: its endpoints under /phason/v1.0.3 and Phason's error shape."""
 
+    def cached(key: str) -> Account | None:
+        return accounts.cached_key(key, KEY_VENDOR)
+
+    def lookup(key: str) -> Account | None:
+        return accounts.authenticate_key(key, KEY_VENDOR)
+
     async def authenticate(request: Request) -> Account:
-        key = (header(request, b"phasonkey") or "").strip()
-        if not key:
-            raise unauthorized()
-        account = accounts.cached_key(key, KEY_VENDOR)
-        if account is None:
-            account = await anyio.to_thread.run_sync(accounts.authenticate_key, key, KEY_VENDOR)
+        account = await authenticated(api_key(request, b"phasonkey"), cached, lookup)
         if account is None:
             raise unauthorized()
         return account
@@ -70,7 +57,7 @@ def create_api(service: PhasonService, accounts: Accounts) -> Api:
         return handle
 
     async def generate_key(request: Request) -> Response:
-        credentials = _basic_credentials(request)
+        credentials = basic_credentials(request)
         if credentials is None:
             raise unauthorized(INVALID_USER)
         checked = await anyio.to_thread.run_sync(accounts.check_password, *credentials)
