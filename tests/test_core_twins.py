@@ -1,4 +1,4 @@
-"""The catch-up runner of `core/twins.py`, on a counting twin that knows no vendor."""
+"""The catch-up runner and ticker of `core/twins.py`, on a counting twin that knows no vendor."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ductwork.core.accounts import Account
 from ductwork.core.db import create_engine
-from ductwork.core.twins import Loaded, TwinRow, TwinRunner
+from ductwork.core.twins import Loaded, Ticker, TwinRow, TwinRunner
 
 metadata = sa.MetaData()
 counters = sa.Table(
@@ -123,3 +124,23 @@ def test_forget_makes_the_runner_read_the_row_again(tmp_path: Path) -> None:
     assert _history(engine) == ([1, 2, 3], [3], {"sum": 6})
     runner.forget(1)
     assert not runner.is_current(1, 3)
+
+
+def test_ticker_steps_every_account_and_stops_between_accounts() -> None:
+    accounts = [Account(id=n, email=f"{n}@example.com", seed=n) for n in (1, 2, 3)]
+    calls: list[tuple[str, int]] = []
+    ticker = Ticker(
+        lambda: accounts,
+        [lambda a: calls.append(("barn", a.id)), lambda a: calls.append(("home", a.id))],
+    )
+    ticker.run_once()
+    assert calls == [(kind, n) for n in (1, 2, 3) for kind in ("barn", "home")]
+    calls.clear()
+
+    def stop_after_first(account: Account) -> None:
+        calls.append(("stop", account.id))
+        ticker.stop()
+
+    ticker = Ticker(lambda: accounts, [stop_after_first])
+    ticker.run_once()
+    assert calls == [("stop", 1)]

@@ -4,18 +4,25 @@ A twin is one database row holding its last simulated minute and its state (plai
 vendor's `TwinKind` reads a twin, simulates a chunk of minutes and writes the chunk's history;
 the `TwinRunner` does the rest the same way for every vendor: one lock per twin in this
 process, the chunk loop, and a compare-and-set on the row's minute in a short transaction, so
-several processes can share one database.
+several processes can share one database. The `Ticker` keeps every account's twins flowing.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
+import anyio
+import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from ductwork.core.accounts import Account
+
+log = logging.getLogger("ductwork")
 
 Progress = Callable[[int], None]  # called with the minutes each committed chunk simulated
 T = TypeVar("T")  # a vendor's configuration of one twin
@@ -137,3 +144,40 @@ class TwinRunner(Generic[T, C]):
         with self._lock(twin_id), self._engine.begin() as connection:
             rewrite(connection)
             self._known.pop(twin_id, None)
+
+
+class Ticker:
+    """Keeps every twin's history flowing in the background, one catch-up pass per tick."""
+
+    def __init__(
+        self,
+        accounts: Callable[[], Iterable[Account]],
+        steps: Sequence[Callable[[Account], object]],
+        interval: float = 5.0,
+    ) -> None:
+        self._accounts = accounts
+        self._steps = steps
+        self._interval = interval
+        self._stop = threading.Event()
+
+    def run_once(self) -> None:
+        """Catch every account's twins up to its clock, one step (vendor) after another."""
+        for account in self._accounts():
+            if self._stop.is_set():
+                return
+            for step in self._steps:
+                step(account)
+
+    async def run(self) -> None:
+        """Tick until stopped; a failing pass is logged and retried on the next tick."""
+        while not self._stop.is_set():
+            try:
+                await anyio.to_thread.run_sync(self.run_once)
+            except Exception:
+                log.exception("background catch-up failed; retrying next tick")
+            with anyio.move_on_after(self._interval):
+                await anyio.to_thread.run_sync(self._stop.wait, abandon_on_cancel=True)
+
+    def stop(self) -> None:
+        """Ask the loop to end after the chunk it is writing (chunks commit whole)."""
+        self._stop.set()
