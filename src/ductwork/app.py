@@ -4,15 +4,12 @@ the background tasks, in one ASGI app."""
 from __future__ import annotations
 
 import contextlib
-import logging
-import threading
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 
 import anyio
-import anyio.to_thread
 
 from ductwork.control import routes as control
-from ductwork.core.accounts import Account
+from ductwork.core.twins import Ticker
 from ductwork.core.webhooks import Deliverer
 from ductwork.http.dispatch import App, AsgiMount
 from ductwork.http.openapi import SWAGGER_UI_URL, swagger_ui_assets
@@ -20,45 +17,7 @@ from ductwork.registry import hosts, vendor
 from ductwork.runtime import Runtime
 from ductwork.web import dashboard
 
-log = logging.getLogger("ductwork")
 TICK_SECONDS = 5.0
-
-
-class Ticker:
-    """Keeps every twin's history flowing in the background, one catch-up pass per tick."""
-
-    def __init__(
-        self,
-        accounts: Callable[[], list[Account]],
-        steps: Sequence[Callable[[Account], None]],
-        interval: float = TICK_SECONDS,
-    ) -> None:
-        self._accounts = accounts
-        self._steps = list(steps)
-        self._interval = interval
-        self._stop = threading.Event()
-
-    def run_once(self) -> None:
-        """Catch every account's devices up to its clock."""
-        for account in self._accounts():
-            for step in self._steps:
-                if self._stop.is_set():
-                    return
-                step(account)
-
-    async def run(self) -> None:
-        """Tick until stopped; a failing pass is logged and retried on the next tick."""
-        while not self._stop.is_set():
-            try:
-                await anyio.to_thread.run_sync(self.run_once)
-            except Exception:
-                log.exception("background catch-up failed; retrying next tick")
-            with anyio.move_on_after(self._interval):
-                await anyio.to_thread.run_sync(self._stop.wait, abandon_on_cancel=True)
-
-    def stop(self) -> None:
-        """Ask the loop to end after the chunk it is writing (chunks commit whole)."""
-        self._stop.set()
 
 
 def create_app(
@@ -70,7 +29,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        ticker = Ticker(runtime.accounts.all, [b.catch_up for b in runtime.backends.values()])
+        ticker = Ticker(
+            runtime.accounts.all, [b.catch_up for b in runtime.backends.values()], TICK_SECONDS
+        )
         deliverer = Deliverer(runtime.outbox)
         async with anyio.create_task_group() as tasks:
             if background:

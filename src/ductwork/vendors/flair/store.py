@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from ductwork.core.db import bulk_insert
 from ductwork.core.physics.house import AirHandler, Envelope
 from ductwork.core.physics.weather import Climate
+from ductwork.core.twins import Loaded, TwinRow, TwinRunner
 from ductwork.vendors.flair import schema
 from ductwork.vendors.flair.twin import (
     DeviceSpec,
@@ -29,7 +29,6 @@ from ductwork.vendors.flair.twin import (
 )
 
 CHUNK_MINUTES = 720
-Progress = Callable[[int], None]
 # Called inside each chunk's transaction: (connection, structure, vents the twin moved, the
 # newest reading of each puck when the catch-up ends there, the chunk's last virtual second).
 ChunkHook = Callable[[Connection, int, list[str], list[str], float], None]
@@ -160,89 +159,87 @@ def write_vent_states(
         connection.execute(sa.insert(schema.vent_states), rows)
 
 
-class HomeSimulator:
-    """Steps home twins forward to 'now', writing one-minute readings, once per minute.
+HomeConfig = tuple[Home, dict[str, VentPosition]]  # the structure and where its vents stand
 
-    Each chunk commits only if no other process advanced the structure meanwhile (a
-    compare-and-set on `sim_minute`); a vent the twin moves is written only if no user moved
-    it since the chunk began (a compare-and-set on `moved_at`).
-    """
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._locks: dict[int, threading.Lock] = {}
-        self._known: dict[int, int] = {}
-        self._guard = threading.Lock()
+@dataclass
+class HomeChunk:
+    """What one chunk of a home produced: its records, where its vents ended up, and each
+    vent's `moved_at` as loaded (the vents' compare-and-set)."""
+
+    samples: Samples
+    vents: dict[str, VentPosition]
+    moved_at: dict[str, float]
+
+
+class HomeKind:
+    """The home's part of a catch-up: a structure steps minute by minute through `HomeTwin`,
+    and a vent the twin moves is written only if no user moved it since the chunk began."""
+
+    row = TwinRow(schema.structures)
+
+    def __init__(self) -> None:
         self.on_chunk: ChunkHook | None = None
 
-    def _lock(self, structure_id: int) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(structure_id, threading.Lock())
+    @property
+    def chunk_minutes(self) -> int:
+        """Half a day: the module's `CHUNK_MINUTES`, read when used."""
+        return CHUNK_MINUTES
 
-    def catch_up(self, structure_id: int, minute: int, progress: Progress | None = None) -> int:
-        """Simulate every minute after the structure's last one up to `minute`."""
-        if self._known.get(structure_id, -1) >= minute:
-            return self._known[structure_id]
-        with self._lock(structure_id):
-            while True:
-                # Simulate outside any write transaction, then commit the chunk in a short one
-                # that claims it (SQLite has one writer at a time; keep its lock brief).
-                with self._engine.connect() as connection:
-                    home, done, state, vents = load_home(connection, structure_id)
-                if done >= minute:
-                    self._known[structure_id] = done
-                    return done
-                end = min(minute, done + CHUNK_MINUTES)
-                loaded = {k: v.moved_at for k, v in vents.items()}
-                twin = HomeTwin(home, state, vents)
-                samples = Samples()
-                twin.run(done + 1, end, samples)
-                with self._engine.begin() as connection:
-                    claimed = connection.execute(
-                        sa.update(schema.structures)
-                        .where(
-                            schema.structures.c.id == structure_id,
-                            schema.structures.c.sim_minute == done,
-                        )
-                        .values(sim_minute=end)
-                    ).rowcount
-                    if claimed != 1:
-                        continue
-                    write_samples(connection, samples)
-                    written: set[str] = set()
-                    for vent_id, position in vents.items():
-                        if position.moved:
-                            updated = connection.execute(
-                                sa.update(schema.vents)
-                                .where(
-                                    schema.vents.c.id == vent_id,
-                                    schema.vents.c.moved_at == loaded[vent_id],
-                                )
-                                .values(
-                                    percent_open=position.percent_open,
-                                    percent_open_reason=position.reason,
-                                    moved_at=position.moved_at,
-                                    updated_at=position.moved_at,
-                                )
-                            ).rowcount
-                            if updated == 1:  # no user moved it since the chunk began
-                                written.add(vent_id)
-                    write_vent_states(connection, samples.vent_states, written)
-                    connection.execute(
-                        sa.update(schema.structures)
-                        .where(schema.structures.c.id == structure_id)
-                        .values(state=twin.state)
+    def load(self, connection: Connection, structure_id: int) -> Loaded[HomeConfig]:
+        """The structure, its vents' positions, last simulated minute and twin state."""
+        home, done, state, vents = load_home(connection, structure_id)
+        return Loaded((home, vents), done, state)
+
+    def step(self, loaded: Loaded[HomeConfig], end: int) -> HomeChunk:
+        """Step the home through the minutes after its last one up to `end`."""
+        home, vents = loaded.config
+        chunk = HomeChunk(Samples(), vents, {k: v.moved_at for k, v in vents.items()})
+        HomeTwin(home, loaded.state, vents).run(loaded.minute + 1, end, chunk.samples)
+        return chunk
+
+    def persist(
+        self, connection: Connection, structure_id: int, chunk: HomeChunk, end: int, final: bool
+    ) -> None:
+        """Write the chunk's records and the vents no user moved meanwhile, then call the hook."""
+        write_samples(connection, chunk.samples)
+        written: set[str] = set()
+        for vent_id, position in chunk.vents.items():
+            if position.moved:
+                updated = connection.execute(
+                    sa.update(schema.vents)
+                    .where(
+                        schema.vents.c.id == vent_id,
+                        schema.vents.c.moved_at == chunk.moved_at[vent_id],
                     )
-                    if self.on_chunk is not None:
-                        moved = [v for v, p in vents.items() if p.moved]
-                        newest = {s.puck_id: s.id for s in samples.pucks} if end == minute else {}
-                        self.on_chunk(
-                            connection, structure_id, moved, list(newest.values()), end * 60.0
-                        )
-                self._known[structure_id] = end
-                if progress is not None:
-                    progress(end - done)
+                    .values(
+                        percent_open=position.percent_open,
+                        percent_open_reason=position.reason,
+                        moved_at=position.moved_at,
+                        updated_at=position.moved_at,
+                    )
+                ).rowcount
+                if updated == 1:  # no user moved it since the chunk began
+                    written.add(vent_id)
+        write_vent_states(connection, chunk.samples.vent_states, written)
+        if self.on_chunk is not None:
+            moved = [v for v, p in chunk.vents.items() if p.moved]
+            newest = {s.puck_id: s.id for s in chunk.samples.pucks} if final else {}
+            self.on_chunk(connection, structure_id, moved, list(newest.values()), end * 60.0)
 
-    def forget(self, structure_id: int) -> None:
-        """Drop what this process knows of a structure (after it was deleted or rewritten)."""
-        self._known.pop(structure_id, None)
+
+class HomeSimulator(TwinRunner[HomeConfig, HomeChunk]):
+    """Steps home twins forward to 'now', writing one-minute readings, once per minute."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._homes = HomeKind()
+        super().__init__(engine, self._homes)
+
+    @property
+    def on_chunk(self) -> ChunkHook | None:
+        """Called inside each chunk's transaction (see `ChunkHook`)."""
+        return self._homes.on_chunk
+
+    @on_chunk.setter
+    def on_chunk(self, hook: ChunkHook | None) -> None:
+        self._homes.on_chunk = hook

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,13 +12,14 @@ from sqlalchemy.engine import Connection, Engine
 from ductwork.core import history
 from ductwork.core.physics.room import Shell
 from ductwork.core.physics.weather import Climate
+from ductwork.core.twins import Loaded, Progress, TwinRow, TwinRunner
 from ductwork.vendors.phason import schema
 from ductwork.vendors.phason.models import Device, Group, GrowthCurve, Io, MistingGroup, Room
 from ductwork.vendors.phason.schedules import Event, Schedule, Segment
 from ductwork.vendors.phason.twin import BarnModel, Span
 
 CHUNK_MINUTES = 7 * 1440
-Progress = Callable[[int], None]
+BarnChunk = tuple[BarnModel, Span]  # a chunk's compiled device and what its run produced
 
 
 def load_device(connection: Connection, device_id: int) -> tuple[Device, int, dict[str, Any]]:
@@ -183,70 +182,44 @@ def write_history(connection: Connection, model: BarnModel, span: Span) -> None:
     history.write_span(connection, schema.io_hours, "io_id", ios, span.minutes, values)
 
 
-class Simulator:
+class BarnKind:
+    """The barn's part of a catch-up: a device runs through its compiled loop a week at a time
+    and its chunk is booked into hour rows."""
+
+    row = TwinRow(schema.devices)
+    chunk_minutes = CHUNK_MINUTES
+
+    def load(self, connection: Connection, device_id: int) -> Loaded[Device]:
+        """The device's configuration, last simulated minute and twin state."""
+        device, done, state = load_device(connection, device_id)
+        return Loaded(device, done, state)
+
+    def step(self, loaded: Loaded[Device], end: int) -> BarnChunk:
+        """Run the device's loop over the minutes after its last one up to `end`."""
+        model = BarnModel(loaded.config)
+        return model, model.run(loaded.state, loaded.minute, end)
+
+    def persist(
+        self, connection: Connection, device_id: int, chunk: BarnChunk, end: int, final: bool
+    ) -> None:
+        """Book the chunk into the hour rows of the device's groups and I/O positions."""
+        write_history(connection, *chunk)
+
+
+class Simulator(TwinRunner[Device, BarnChunk]):
     """Steps device twins forward to 'now', writing one-minute history, once per minute."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._locks: dict[int, threading.Lock] = {}
-        self._known: dict[int, int] = {}
-        self._guard = threading.Lock()
-
-    def _lock(self, device_id: int) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(device_id, threading.Lock())
-
-    def forget(self, device_id: int) -> None:
-        """Drop what this process knows of a device (after it was deleted or rebuilt)."""
-        self._known.pop(device_id, None)
-
-    def is_current(self, device_id: int, minute: int) -> bool:
-        """True when this process already knows the device is simulated up to `minute`."""
-        return self._known.get(device_id, -1) >= minute
-
-    def catch_up(self, device_id: int, minute: int, progress: Progress | None = None) -> int:
-        """Simulate every minute after the device's last one up to `minute`; returns its minute.
-
-        Each chunk commits only if no other process advanced the device meanwhile (a
-        compare-and-set on `sim_minute`), so several workers can share one database.
-        """
-        if self.is_current(device_id, minute):
-            return self._known[device_id]
-        with self._lock(device_id):
-            while True:
-                # Simulate outside any write transaction, then commit the chunk in a short one
-                # that claims it (SQLite has one writer at a time; keep its lock brief).
-                with self._engine.connect() as connection:
-                    device, done, state = load_device(connection, device_id)
-                if done >= minute:
-                    self._known[device_id] = done
-                    return done
-                end = min(minute, done + CHUNK_MINUTES)
-                model = BarnModel(device)
-                span = model.run(state, done, end)
-                with self._engine.begin() as connection:
-                    claimed = connection.execute(
-                        sa.update(schema.devices)
-                        .where(
-                            schema.devices.c.id == device_id, schema.devices.c.sim_minute == done
-                        )
-                        .values(sim_minute=end, state=state)
-                    ).rowcount
-                    if claimed != 1:
-                        continue  # another process advanced it meanwhile: start from its state
-                    write_history(connection, model, span)
-                self._known[device_id] = end
-                if progress is not None:
-                    progress(end - done)
+        super().__init__(engine, BarnKind())
 
     def rebuild(
         self, device_id: int, start: int, until: int, progress: Progress | None = None
     ) -> int:
         """Forget a device's history and simulate it afresh from a settled barn at `start`."""
-        with self._lock(device_id), self._engine.begin() as connection:
+
+        def settle(connection: Connection) -> None:
             device, _, _ = load_device(connection, device_id)
-            model = BarnModel(device)
-            state = model.initial_state(start)
+            state = BarnModel(device).initial_state(start)
             groups = [g.id for g in device.groups]
             ios = [io.id for io in device.ios]
             connection.execute(
@@ -258,5 +231,6 @@ class Simulator:
                 .where(schema.devices.c.id == device_id)
                 .values(sim_minute=start, state=state)
             )
-            self._known.pop(device_id, None)
+
+        self.reset(device_id, settle)
         return self.catch_up(device_id, until, progress)
