@@ -331,7 +331,14 @@ BRIDGES = ResourceType(
         Attr("inactive", "boolean"),
         *_stamps(),
     ),
-    (_ROOM, _STRUCTURE),
+    (
+        _ROOM,
+        _STRUCTURE,
+        # The newest reading relayed through the bridge: see service._related_select.
+        _related_only(
+            "current-reading", "sensor-readings", "structure_id", many=False, reverse=True
+        ),
+    ),
     uuid_ids=True,
 )
 

@@ -392,6 +392,9 @@ class FlairService:
             return select.join(schema.pucks, schema.pucks.c.id == table.c.puck_id).where(
                 schema.pucks.c.room_id == owner_key
             )
+        if (type_name, rel.name) == ("bridges", "current-reading"):
+            # A bridge relays its home's pucks: its current reading is their newest one.
+            return select.where(schema.pucks.c.structure_id == row.structure_id).limit(1)
         if rel.reverse:
             assert rel.column is not None
             select = select.where(table.c[rel.column] == owner_key)
