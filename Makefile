@@ -33,12 +33,19 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.synced
+# The published JavaScript clients the tests drive (tests/js): installed from the lock when
+# node_modules is missing or older than the lock.
+JS := tests/js
+$(JS)/node_modules/.package-lock.json: $(JS)/package.json $(JS)/package-lock.json
+	npm ci --prefix $(JS) --no-audit --no-fund
+	@touch $@
+
+pytest: $(VENV)/.synced $(JS)/node_modules/.package-lock.json
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
 	$(VENV)/bin/python bench/phason_throughput.py
 	$(VENV)/bin/python bench/barn_year.py
 
-clean:  ## Remove the virtual environments and the default data directory.
-	rm -rf $(VENV) $(TOOLS) .ductwork
+clean:  ## Remove the virtual environments, the npm clients and the default data directory.
+	rm -rf $(VENV) $(TOOLS) .ductwork $(JS)/node_modules

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,6 +19,8 @@ from flairaio import FlairClient
 from flairaio.constants import Endpoint
 
 from tests.conftest import World, _free_port, flair_home_tenant, serve
+
+JS = Path(__file__).parent / "js"
 
 
 @contextlib.contextmanager
@@ -82,3 +88,40 @@ def test_flair_client(world: World) -> None:
         assert client.get("vents", id=vent.id_).attributes["percent-open"] == target
         room = vent.get_rel("room")
         assert room.type_ == "rooms"
+
+
+def test_flair_api_ts(world: World) -> None:
+    """flair-api-ts 1.0.31 (Homebridge's Flair client, from npm; `make test` installs it in
+    tests/js): a password login, the primary structure, pucks and vents with their current
+    readings, a vent set and a room set point; then a client-credentials token, which the
+    client cannot request itself (see tests/js/flair-api-ts.js), reading vents."""
+    node = shutil.which("node")
+    assert node, "node is needed for the npm clients' tests"
+    assert (JS / "node_modules" / "flair-api-ts").is_dir(), "run: npm ci --prefix tests/js"
+    tenant = flair_home_tenant(world.runtime, "flair-api-ts@example.com")
+    with _flair_root(world) as root:
+        arguments = [root, tenant.client_id, tenant.client_secret, tenant.email, tenant.password]
+        run = subprocess.run(
+            [node, str(JS / "flair-api-ts.js"), *arguments],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert seen["structure"]["home"] is True
+    assert seen["users"] == [tenant.email]
+    active_pucks = [p for p in seen["pucks"] if not p["inactive"]]
+    assert len(active_pucks) == 5
+    for puck in active_pucks:
+        assert isinstance(puck["temperature"], int | float), puck
+        assert 3.0 <= puck["voltage"] <= 3.5, puck
+    active_vents = [v for v in seen["vents"] if not v["inactive"]]
+    assert len(active_vents) == 8
+    for vent in active_vents:
+        assert isinstance(vent["ductTemperature"], int | float), vent
+    vent_set = seen["ventSet"]
+    assert vent_set["answered"] == vent_set["readBack"] == vent_set["target"]
+    assert seen["roomSet"]["setPoint"] == 21.5
+    granted = seen["clientCredentials"]
+    assert granted["status"] == 200
+    assert granted["vents"] == 8
+    assert isinstance(granted["ductTemperature"], int | float)
