@@ -93,6 +93,14 @@ def _stamps() -> tuple[Attr, Attr]:
 
 
 _STRUCTURE = Rel("structure", "structures", False, "structure_id", editable=True)
+# Attributes the real service sends that ductwork does not model (read-only, null unless set).
+_REAL_USER_KEYS = ("beta-bridge-user", "betas", "contractor-validated", "no-proactive",
+                   "notification-settings-prompted", "review-prompted", "review-stars",
+                   "sales-channel")  # fmt: skip
+_REAL_PUCK_KEYS = ("beacon-interval-ms", "bluetooth-tx-power-mw", "demo-mode", "features",
+                   "humidity-offset", "ignore-readings-for-room", "ir-download",
+                   "ir-setup-enabled", "last-reported-as-gateway", "oauth-app-assigned-at",
+                   "sub-ghz-radio-tx-power-mw", "temperature-offset-c")  # fmt: skip
 _ROOM = Rel("room", "rooms", False, "room_id", editable=True)
 
 USERS = ResourceType(
@@ -111,6 +119,7 @@ USERS = ResourceType(
         Attr("push-structure-alert-types", "any"),
         Attr("role", "string"),
         Attr("partner", "boolean"),
+        *(Attr(n, "any") for n in _REAL_USER_KEYS),  # sent by the real service; null here
         *_stamps(),
     ),
     (
@@ -216,6 +225,7 @@ ROOMS = ResourceType(
         Attr("preheat-precool", "boolean", editable=True),
         Attr("frozen-pipe-pet-protect", "boolean", editable=True),
         Attr("state-updated-at", "string"),
+        Attr("hold-until-schedule-event", "boolean"),
         *_stamps(),
     ),
     (
@@ -283,6 +293,7 @@ PUCKS = ResourceType(
         Attr("locked", "boolean", editable=True, nullable=False),
         Attr("orientation", "string"),
         Attr("reporting-interval-ds", "integer"),
+        *(Attr(n, "any") for n in _REAL_PUCK_KEYS),  # sent by the real service; null here
         *_stamps(),
     ),
     (
@@ -356,6 +367,12 @@ SENSOR_READINGS = ResourceType(
         Attr("desired-temperature-c", "number"),
         Attr("button-pushes", "integer"),
         Attr("firmware-version-s", "integer"),
+        Attr("firmware-version-b", "integer"),
+        Attr("firmware-version-w", "integer"),
+        Attr("temperature", "number"),
+        Attr("die-temperature", "number"),
+        Attr("current-offset", "number"),
+        Attr("rotary-encoded-clicks", "integer"),
         Attr("message-version", "integer"),
         Attr("created-at", "string"),
     ),
