@@ -53,7 +53,14 @@ lint: $(VENV)/.synced
 typecheck: $(VENV)/.synced
 	$(VENV)/bin/mypy
 
-pytest: $(VENV)/.synced web browser
+# The published JavaScript clients the tests drive (tests/js): installed from the lock when
+# node_modules is missing or older than the lock.
+JS := tests/js
+$(JS)/node_modules/.package-lock.json: $(JS)/package.json $(JS)/package-lock.json
+	npm ci --prefix $(JS) --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+pytest: $(VENV)/.synced web browser $(JS)/node_modules/.package-lock.json
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
@@ -61,4 +68,4 @@ bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-ge
 	$(VENV)/bin/python bench/barn_year.py
 
 clean:  ## Remove the virtual environments, npm's packages and the default data directory.
-	rm -rf $(VENV) $(TOOLS) $(WEB)/node_modules .ductwork
+	rm -rf $(VENV) $(TOOLS) $(WEB)/node_modules $(JS)/node_modules .ductwork

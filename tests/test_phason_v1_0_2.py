@@ -412,6 +412,36 @@ def test_master_setpoint_moves_the_target(client: httpx.Client, world: World) ->
     assert "growth curve" in refused.json()["message"]
 
 
+def test_master_setpoint_of_a_manual_temperature_group(client: httpx.Client, world: World) -> None:
+    """The demo nursery's temperature group is under manual control (its growth curve is
+    off), as in real barns: the documented `master_setpoint` write applies to it and becomes
+    the group's target."""
+    me = owner(world)
+    groups = client.get(f"{BASE}/devices/{me.device}/equipment_groups", headers=me.headers).json()
+    nursery = next(g for g in groups if g["group_name"] == "Nursery Temperature")
+    assert nursery["group_type"] == "1"
+    url = f"{BASE}/devices/{me.device}/equipment_groups/settings"
+    before = client.get(url, params={"group_id": nursery["group_id"]}, headers=me.headers).json()
+    assert before["settings"][0]["master_setpoint"] != 25.5
+    answer = client.post(
+        url,
+        params={"group_id": nursery["group_id"]},
+        data={"master_setpoint": "25.5"},
+        headers=me.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["settings"][0]["master_setpoint"] == 25.5
+    after = client.get(url, params={"group_id": nursery["group_id"]}, headers=me.headers).json()
+    assert after["settings"][0]["master_setpoint"] == 25.5
+    _advance(client, me.email, 120)
+    latest = client.get(
+        f"/phason/v1.0.3/devices/{me.device}/equipment_groups/history",
+        headers={"Phasonkey": me.v103_key},
+    ).json()
+    target = next(g for g in latest if g["group_id"] == nursery["group_id"])["target_value"]
+    assert float(target) == 25.5, target
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

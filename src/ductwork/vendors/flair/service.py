@@ -280,12 +280,15 @@ class FlairService:
         select = target.select(account_id)
         table = target.table
         owner_key = resource_type.column_key(resource_type.key(row))
+        if rel.key_column is not None:
+            owner_key = row._mapping[rel.key_column]
         if rel.via is not None:
             assert rel.column is not None
             via = TYPES[rel.via[0]].table
-            return select.join(via, via.c.id == table.c[rel.via[1]]).where(
-                via.c[rel.column] == owner_key
-            )
+            if target.parent != (via, rel.via[1]):  # (a reading's select joins its puck already)
+                select = select.join(via, via.c.id == table.c[rel.via[1]])
+            select = select.where(via.c[rel.column] == owner_key)
+            return target.reverse_select(select) if rel.reverse else select
         if rel.reverse:
             assert rel.column is not None
             return target.reverse_select(select.where(table.c[rel.column] == owner_key))

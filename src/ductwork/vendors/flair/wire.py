@@ -139,6 +139,12 @@ def sensor_reading(row: Row[Any]) -> Json:
         "desired-temperature-c": row.desired_temperature_c,
         "button-pushes": 0,
         "firmware-version-s": SENSOR_FIRMWARE,
+        "firmware-version-b": SENSOR_FIRMWARE,
+        "firmware-version-w": SENSOR_FIRMWARE,
+        "temperature": row.room_temperature_c,  # the raw sensor, before any offset
+        "die-temperature": row.room_temperature_c,
+        "current-offset": 0.0,
+        "rotary-encoded-clicks": 0,
         "message-version": 0,
         "created-at": timestamp(row.at),
     }

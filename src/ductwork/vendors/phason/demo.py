@@ -133,8 +133,10 @@ def create_demo_barn(connection: Connection, account_id: int, seed: int, now: fl
         "master_setpoint": 0.06, "low_limit": 0.06, "high_limit": 0.09})  # fmt: skip
     g_fin_thi = group(3, finisher, 16, "Finisher THI", {
         "master_setpoint": 72.0, "low_limit": 20.0, "high_limit": 10.0})  # fmt: skip
+    # The nursery's temperature is under manual control, as in many real barns (the curve is
+    # kept but off): its master setpoint is the target, and the documented write applies.
     g_nur_t = group(4, nursery, 1, "Nursery Temperature", {
-        "master_setpoint": 27.0, "growth_curve_id": curve_ids[1], "growth_curve_enabled": 1,
+        "master_setpoint": 27.0, "growth_curve_id": curve_ids[1], "growth_curve_enabled": 0,
         "curve_start": nursery_start, "low_limit": 3.0, "high_limit": 6.0})  # fmt: skip
     g_nur_wc = group(5, nursery, 15, "Nursery Windchill", {
         "master_setpoint": 26.0, "growth_curve_id": curve_ids[2], "growth_curve_enabled": 0,

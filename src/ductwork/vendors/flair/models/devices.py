@@ -184,6 +184,12 @@ class RemoteSensors(ResourceType):
         return sorted(rows, key=lambda r: not r.attributes.get("is-tstat"))[:1]
 
 
+# Attributes the real service sends that ductwork does not model (read-only, null unless set).
+REAL_PUCK_KEYS = ("beacon-interval-ms", "bluetooth-tx-power-mw", "demo-mode", "features",
+                  "humidity-offset", "ignore-readings-for-room", "ir-download",
+                  "ir-setup-enabled", "last-reported-as-gateway", "oauth-app-assigned-at",
+                  "sub-ghz-radio-tx-power-mw", "temperature-offset-c")  # fmt: skip
+
 PUCKS = Pucks(
     "pucks",
     ("pucks", "structures"),
@@ -203,6 +209,7 @@ PUCKS = Pucks(
         Attr("locked", "boolean", editable=True, nullable=False),
         Attr("orientation", "string"),
         Attr("reporting-interval-ds", "integer"),
+        *(Attr(n, "any") for n in REAL_PUCK_KEYS),  # sent by the real service; null here
         *stamps(),
     ),
     (
@@ -256,7 +263,21 @@ BRIDGES = ResourceType(
         Attr("inactive", "boolean"),
         *stamps(),
     ),
-    (ROOM, STRUCTURE),
+    (
+        ROOM,
+        STRUCTURE,
+        # A bridge relays its home's pucks: its current reading is the newest of theirs
+        # (observed-behaviour.md: pucks, vents and bridges carry `current-reading`).
+        related_only(
+            "current-reading",
+            "sensor-readings",
+            "structure_id",
+            many=False,
+            reverse=True,
+            via=("pucks", "puck_id"),
+            key_column="structure_id",
+        ),
+    ),
     table=schema.bridges,
     uuid_ids=True,
 )

@@ -91,6 +91,9 @@ class Rel:
     # A to-many link through a third type: the targets whose `via[1]` names a `via[0]` row
     # whose `column` points here (a room's puck apps are the apps of the room's pucks).
     via: tuple[str, str] | None = None
+    # The column of this row the link matches (default: its own key), e.g. a bridge's
+    # structure_id for the newest reading of any puck in its home.
+    key_column: str | None = None
 
     def identifiers(self, data: Any) -> Any:
         """Resource ids from linkage data; types must match the relationship's target."""
@@ -112,11 +115,19 @@ class Rel:
 
 
 def related_only(
-    name: str, target: str, column: str, *, many: bool = True, reverse: bool = False
+    name: str,
+    target: str,
+    column: str,
+    *,
+    many: bool = True,
+    reverse: bool = False,
+    via: tuple[str, str] | None = None,
+    key_column: str | None = None,
 ) -> Rel:
     """A link with only `links.related`: readings, states and sightings (large, or computed
     like the newest one)."""
-    return Rel(name, target, many, column, linkage=False, self_link=False, reverse=reverse)
+    return Rel(name, target, many, column, linkage=False, self_link=False, reverse=reverse,
+               via=via, key_column=key_column)  # fmt: skip
 
 
 def stamps() -> tuple[Attr, Attr]:

@@ -220,6 +220,11 @@ class Schedules(ResourceType):
         super().delete(write, row)
 
 
+# Attributes the real service sends that ductwork does not model (read-only, null unless set).
+REAL_USER_KEYS = ("beta-bridge-user", "betas", "contractor-validated", "no-proactive",
+                  "notification-settings-prompted", "review-prompted", "review-stars",
+                  "sales-channel")  # fmt: skip
+
 USERS = Users(
     "users",
     ("users",),
@@ -236,6 +241,7 @@ USERS = Users(
         Attr("push-structure-alert-types", "any"),
         Attr("role", "string"),
         Attr("partner", "boolean"),
+        *(Attr(n, "any") for n in REAL_USER_KEYS),  # sent by the real service; null here
         *stamps(),
     ),
     (
@@ -348,6 +354,7 @@ ROOMS = Rooms(
         Attr("preheat-precool", "boolean", editable=True),
         Attr("frozen-pipe-pet-protect", "boolean", editable=True),
         Attr("state-updated-at", "string"),
+        Attr("hold-until-schedule-event", "boolean"),
         *stamps(),
     ),
     (
