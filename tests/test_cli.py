@@ -180,6 +180,8 @@ def test_serve_first_start_prints_credentials_and_stops_cleanly(
         dashboard = httpx.get(f"{base}/").text
         assert creds["phason"]["api_key"] in dashboard
         assert "Finisher Temperature" in dashboard
+        assert "Flair home Demo Home" in dashboard
+        assert "Living Room" in dashboard
     finally:
         process.send_signal(stop)
         output, _ = process.communicate(timeout=30)

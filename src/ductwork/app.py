@@ -47,7 +47,7 @@ def create_app(
     backends = list(runtime.backends.values())
     return App(
         apis=[
-            dashboard.create_api(runtime),
+            dashboard.create_api(runtime, vendor_ports),
             control.create_api(runtime),
             *(api for backend in backends for api in backend.apis()),
         ],

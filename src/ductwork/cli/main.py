@@ -15,9 +15,10 @@ from ductwork.cli.options import (
     data_dir_option,
     database_option,
     database_url_for,
+    history_days_option,
     opened,
 )
-from ductwork.cli.serve import DEMO_HISTORY_DAYS, serve
+from ductwork.cli.serve import serve
 from ductwork.core.datadir import CREDENTIALS_FILE, SERVER_FILE, read_json, resolve_url
 from ductwork.registry import VENDORS, public_credentials
 from ductwork.vendors.contract import load_cli
@@ -72,10 +73,7 @@ def users() -> None:
 @click.option("--email", required=True, help="Login email of the new account.")
 @click.option("--password", required=True, help="Its password (at least 8 characters).")
 @click.option("--demo", is_flag=True, help="Give the account its own demo world (every vendor).")
-@click.option(
-    "--history-days", default=1.0, show_default=True, type=click.FloatRange(0, 60),
-    help="Days of simulated history for --demo.",
-)  # fmt: skip
+@history_days_option("Days of simulated history for --demo.", default=1.0)
 @data_dir_option
 @database_option
 def users_create(
@@ -174,13 +172,7 @@ def simulate(days: float, email: str | None, data_dir: Path, database_url: str |
 
 @main.command()
 @click.option("--account", "email", default=None, help="Account email (default: the demo account).")
-@click.option(
-    "--history-days",
-    default=DEMO_HISTORY_DAYS,
-    show_default=True,
-    type=click.FloatRange(0, 60),
-    help="Days of history behind the new world.",
-)
+@history_days_option("Days of history behind the new world.")
 @data_dir_option
 @database_option
 def reset(email: str | None, history_days: float, data_dir: Path, database_url: str | None) -> None:

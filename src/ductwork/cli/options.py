@@ -5,9 +5,9 @@ opens the runtime."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +16,8 @@ from ductwork.core.datadir import running_server
 if TYPE_CHECKING:
     from ductwork.core.accounts import Account
     from ductwork.runtime import Runtime
+
+FC = TypeVar("FC", bound=Callable[..., Any] | click.Command)
 
 data_dir_option = click.option(
     "--data-dir",
@@ -32,6 +34,15 @@ database_option = click.option(
     help="postgresql://user@host/db to use PostgreSQL instead of SQLite in the data dir "
     "(default: the database of the server running on the data dir, else SQLite there).",
 )
+
+
+DEMO_HISTORY_DAYS = 3.0  # the runtime's default, repeated so `--help` needs no runtime import
+
+
+def history_days_option(help_text: str, default: float = DEMO_HISTORY_DAYS) -> Callable[[FC], FC]:
+    """--history-days: days of simulated history behind a demo world (0 to 60)."""
+    return click.option("--history-days", default=default, show_default=True,
+                        type=click.FloatRange(0, 60), help=help_text)  # fmt: skip
 
 
 def database_url_for(data_dir: Path, database_url: str | None) -> str | None:

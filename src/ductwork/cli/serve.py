@@ -15,11 +15,9 @@ from typing import Any
 import click
 
 from ductwork import __version__
-from ductwork.cli.options import data_dir_option, database_option, opened
+from ductwork.cli.options import data_dir_option, database_option, history_days_option, opened
 from ductwork.registry import VENDORS, public_credentials
 from ductwork.vendors.contract import load_cli
-
-DEMO_HISTORY_DAYS = 3.0  # the runtime's default, repeated so `--help` needs no runtime import
 
 
 def loopback(host: str) -> bool:
@@ -142,13 +140,7 @@ def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
 @data_dir_option
 @database_option
 @click.option("--no-demo", is_flag=True, help="Do not create the demo world on first start.")
-@click.option(
-    "--history-days",
-    default=DEMO_HISTORY_DAYS,
-    show_default=True,
-    type=click.FloatRange(0, 60),
-    help="Days of simulated history the demo world starts with.",
-)
+@history_days_option("Days of simulated history the demo world starts with.")
 @_vendor_options
 @click.option("--log-level", default="info", show_default=True, help="uvicorn log level.")
 def serve(

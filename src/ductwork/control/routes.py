@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ductwork import __version__
+from ductwork.core.accounts import Account
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape
 from ductwork.runtime import Runtime
 
@@ -39,13 +40,18 @@ def create_api(runtime: Runtime) -> Api:
             }
         )
 
-    async def get_clock(request: Request) -> Response:
+    async def named_account(request: Request) -> Account | Response:
+        """The account of the `account` query parameter, or the error to answer (422, 404)."""
         email = request.query_params.get("account")
         if not email:
             return _error(422, "the account query parameter (an email) is required")
         account = await anyio.to_thread.run_sync(runtime.accounts.by_email, email)
-        if account is None:
-            return _error(404, f"no account {email}")
+        return _error(404, f"no account {email}") if account is None else account
+
+    async def get_clock(request: Request) -> Response:
+        account = await named_account(request)
+        if isinstance(account, Response):
+            return account
         state = runtime.clocks.state(account.id)
         return JSONResponse(state.document(runtime.clocks.real()))
 
@@ -83,12 +89,9 @@ def create_api(runtime: Runtime) -> Api:
         return JSONResponse(state.document(runtime.clocks.real()))
 
     async def reset(request: Request) -> Response:
-        email = request.query_params.get("account")
-        if not email:
-            return _error(422, "the account query parameter (an email) is required")
-        account = await anyio.to_thread.run_sync(runtime.accounts.by_email, email)
-        if account is None:
-            return _error(404, f"no account {email}")
+        account = await named_account(request)
+        if isinstance(account, Response):
+            return account
         worlds = await anyio.to_thread.run_sync(runtime.reset, account)
         return JSONResponse({"account": account.email, **worlds})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import anyio.to_thread
@@ -38,13 +39,16 @@ def _credential_rows(section: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def render(runtime: Runtime, base_url: str) -> str:
+def render(runtime: Runtime, base_url: str, root_urls: Mapping[str, str] | None = None) -> str:
     """The whole page as HTML (every value escaped): every vendor's APIs, the demo
     credentials by vendor, and each vendor's panel of the demo account's devices."""
     e = html.escape
     spec = '<a href="{0}/openapi.json">openapi.json</a>'
+    roots = root_urls or {}
     apis = [
-        [e(api.title), f"<code>{e(base_url)}{api.prefix}</code>",
+        [e(api.title), f"<code>{e(base_url)}{api.prefix}</code>"
+         + (f" or <code>{e(roots[vendor.name])}{api.prefix.removeprefix(vendor.root)}</code>"
+            if vendor.name in roots else ""),
          (f'<a href="{api.prefix}/docs">docs</a> · ' if api.docs else "") + spec.format(api.prefix)]
         for vendor in VENDORS
         for api in vendor.apis
@@ -88,12 +92,15 @@ PAGE_ERRORS = ErrorShape(
 )
 
 
-def create_api(runtime: Runtime) -> Api:
-    """GET / renders the dashboard; every path no API claims ends here too."""
+def create_api(runtime: Runtime, vendor_ports: Mapping[str, int] | None = None) -> Api:
+    """GET / renders the dashboard; every path no API claims ends here too. `vendor_ports`:
+    the ports serving a vendor at its real root paths, shown beside the prefixed URLs."""
 
     async def dashboard(request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        page = await anyio.to_thread.run_sync(render, runtime, base)
+        host = request.url.hostname or "localhost"
+        roots = {name: f"http://{host}:{port}" for name, port in (vendor_ports or {}).items()}
+        page = await anyio.to_thread.run_sync(render, runtime, base, roots)
         return HTMLResponse(page)
 
     return Api("", [Endpoint("GET", "/", dashboard)], PAGE_ERRORS)

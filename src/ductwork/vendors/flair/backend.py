@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import sqlalchemy as sa
 
 from ductwork.core.accounts import Account
@@ -97,6 +99,57 @@ class FlairBackend(Backend):
             self.simulator.forget(structure_id)
             self.simulator.catch_up(structure_id, until, progress)
         return {"structure_ids": [str(i) for i in ids]}
+
+    def panel(self, account: Account, stored: Json, base_url: str) -> str:
+        """Each home's rooms: set point, the newest puck temperature, how open the vents are."""
+        e = html.escape
+        parts: list[str] = []
+        with self.core.engine.connect() as connection:
+            homes = connection.execute(
+                sa.select(schema.structures.c.id, schema.structures.c.attributes)
+                .where(schema.structures.c.account_id == account.id)
+                .order_by(schema.structures.c.id)
+            ).all()
+            for home in homes:
+                rows = []
+                for room in connection.execute(
+                    sa.select(schema.rooms.c.id, schema.rooms.c.attributes)
+                    .where(schema.rooms.c.structure_id == home.id)
+                    .order_by(schema.rooms.c.id)
+                ):
+                    reading = connection.execute(
+                        sa.select(schema.puck_readings.c.room_temperature_c)
+                        .join(schema.pucks, schema.pucks.c.id == schema.puck_readings.c.puck_id)
+                        .where(schema.pucks.c.room_id == room.id)
+                        .order_by(schema.puck_readings.c.at.desc())
+                        .limit(1)
+                    ).scalar()
+                    vents = (
+                        connection.execute(
+                            sa.select(schema.vents.c.percent_open).where(
+                                schema.vents.c.room_id == room.id
+                            )
+                        )
+                        .scalars()
+                        .all()
+                    )
+                    set_point = room.attributes.get("set-point-c")
+                    rows.append(
+                        "<tr>"
+                        + "".join(f"<td>{cell}</td>" for cell in (
+                            e(str(room.attributes.get("name", ""))),
+                            "–" if set_point is None else f"{float(set_point):.1f} °C",
+                            "–" if reading is None else f"{float(reading):.1f} °C",
+                            " · ".join(f"{v} %" for v in vents) or "–",
+                        ))
+                        + "</tr>"
+                    )  # fmt: skip
+                name = e(str(home.attributes.get("name", f"Home {home.id}")))
+                parts.append(
+                    f"<h2>Flair home {name}: rooms</h2><table><tr><th>Room</th><th>Set point</th>"
+                    f"<th>Temperature</th><th>Vents open</th></tr>{''.join(rows)}</table>"
+                )
+        return "".join(parts)
 
     def clear(self, account: Account) -> None:
         """Delete the account's homes (their rooms, devices and history go with them) and the
