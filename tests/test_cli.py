@@ -17,7 +17,7 @@ import pytest
 
 from ductwork.cli.serve import loopback
 from ductwork.runtime import Runtime
-from tests.conftest import _free_port, phason
+from tests.conftest import _drop_postgres, _free_port, _postgres_database, phason
 
 COMMANDS = [
     [],
@@ -363,3 +363,44 @@ def test_serve_warns_when_the_unauthenticated_pages_are_reachable(host: str, loc
     """`serve --host` on anything but loopback prints a warning: the dashboard and the
     control plane have no authentication."""
     assert loopback(host) is local
+
+
+def test_credentials_follow_the_server_running_on_the_data_dir(tmp_path: Path) -> None:
+    """`credentials` (and every command) finds the running server's port, vendor ports and
+    database by itself: here PostgreSQL on a non-default port, no SQLite file appears."""
+    admin, url = _postgres_database()
+    port, flair_port = _free_port(), _free_port()
+    command = [sys.executable, "-m", "ductwork", "serve", "--port", str(port), "--data-dir",
+               str(tmp_path), "--database-url", url, "--history-days", "0.02",
+               "--vendor-ports", f"flair={flair_port}"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/_ductwork/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "no health within 90 s"
+            time.sleep(0.3)
+        shown = ductwork("credentials", "--json", data_dir=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        creds = json.loads(shown.stdout)
+        assert creds["phason"]["base_url"] == f"http://localhost:{port}/phason"
+        assert creds["flair"]["root_url"] == f"http://localhost:{flair_port}"
+        assert "phason" not in {k for k, v in creds.items() if isinstance(v, dict) and
+                                "root_url" in v}  # fmt: skip
+        listed = ductwork("users", "list", data_dir=tmp_path)
+        assert listed.returncode == 0, listed.stderr
+        assert "demo@ductwork.local" in listed.stdout
+        assert not (tmp_path / "ductwork.sqlite3").exists()
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+        _drop_postgres(admin, url)
+    stopped = ductwork("credentials", "--json", data_dir=tmp_path)
+    assert stopped.returncode == 0, stopped.stderr
+    assert "no server is running" in stopped.stderr
+    assert json.loads(stopped.stdout)["phason"]["base_url"] == f"http://localhost:{port}/phason"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ductwork.core.datadir import running_server
+from ductwork.core.datadir import SERVER_FILE, read_json
 
 if TYPE_CHECKING:
     from ductwork.core.accounts import Account
@@ -32,7 +32,7 @@ database_option = click.option(
     envvar="DUCTWORK_DATABASE_URL",
     default=None,
     help="postgresql://user@host/db to use PostgreSQL instead of SQLite in the data dir "
-    "(default: the database of the server running on the data dir, else SQLite there).",
+    "(default: the database of the last server started on the data dir, else SQLite there).",
 )
 
 
@@ -46,12 +46,12 @@ def history_days_option(help_text: str, default: float = DEMO_HISTORY_DAYS) -> C
 
 
 def database_url_for(data_dir: Path, database_url: str | None) -> str | None:
-    """The database a command acts on: the one named, else the running server's, else None
-    (the embedded SQLite of the data dir)."""
+    """The database a command acts on: the one named, else that of the server running on the
+    data dir (or of its last start), else None (the embedded SQLite of the data dir)."""
     if database_url:
         return database_url
-    server = running_server(data_dir)
-    return None if server is None else str(server["database_url"])
+    server = read_json(data_dir / SERVER_FILE)
+    return None if server is None else str(server.get("database_url") or "") or None
 
 
 @contextlib.contextmanager
