@@ -4,6 +4,7 @@ service's recorded traffic, paging, writes, relationships and tenant isolation."
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from ductwork.vendors.flair.models import TYPES
-from tests.conftest import FLAIR, FlairTenant, FlairWorld, flair
+from tests.conftest import FLAIR, FlairTenant, FlairWorld, World, flair, flair_home_tenant
 
 RECORDED = Path(__file__).parent / "data" / "flair_recorded"
 EVERY_SCOPE = " ".join(
@@ -100,7 +101,9 @@ def test_token_grants_in_every_placement(
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["token_type"] == "Bearer"
-    assert body["expires_in"] == 3600
+    # The newer credentials' client-credentials tokens live a day (docs/flair.md: flairaio).
+    day = path.endswith("oauth2/token") and grant == "client_credentials"
+    assert body["expires_in"] == (86_400 if day else 3600)
     assert body["scope"] == "structures.view vents.edit pucks.view"
     refresh = path.endswith("oauth2/token") or grant == "password"
     assert ("refresh_token" in body) is refresh
@@ -221,13 +224,21 @@ def test_refresh_token_rotates_and_revokes(client: httpx.Client, flair_world: Fl
     assert again.json()["error"] == "invalid_grant"
 
 
-def test_token_expires_on_the_account_clock(client: httpx.Client, flair_world: FlairWorld) -> None:
-    """Tokens live 3600 s of the account's own time."""
-    tenant = flair_world.c
-    access = token(client, tenant)
+@pytest.mark.parametrize(("path", "lifetime"), [("/flair/oauth/token", 3600),
+                                                ("/flair/oauth2/token", 86_400)])  # fmt: skip
+def test_token_expires_on_the_account_clock(
+    client: httpx.Client, world: World, path: str, lifetime: int
+) -> None:
+    """Client-credentials tokens live an hour (legacy path) or a day (/oauth2/token) of the
+    account's own time (an account of its own: its clock moves a day)."""
+    tenant = flair_home_tenant(world.runtime, f"expiry-{secrets.token_hex(4)}@example.com")
+    access = token(client, tenant, path=path)
     assert client.get(f"{FLAIR}/api/me", headers=bearer(access)).status_code == 200
-    moved = client.post("/_ductwork/clock", json={"account": tenant.email, "advance_seconds": 3601})
-    assert moved.status_code == 200
+    clock = {"account": tenant.email, "advance_seconds": lifetime - 2}
+    assert client.post("/_ductwork/clock", json=clock).status_code == 200
+    assert client.get(f"{FLAIR}/api/me", headers=bearer(access)).status_code == 200
+    clock["advance_seconds"] = 3
+    assert client.post("/_ductwork/clock", json=clock).status_code == 200
     expired = client.get(f"{FLAIR}/api/me", headers=bearer(access))
     assert expired.status_code == 401
     assert expired.json()["errors"][0]["status"] == "401"

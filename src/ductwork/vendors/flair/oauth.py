@@ -42,6 +42,10 @@ from ductwork.vendors.flair import schema
 from ductwork.vendors.flair.models import ALL_SCOPES, VIEW, Principal
 
 EXPIRES_IN = 3600
+# Client-credentials tokens of the newer /oauth2/token credentials live a day: Home Assistant's
+# flairaio asks for a new token whenever less than an hour is left, so with hour-long tokens
+# it would need one per call and hit the daily limit within minutes (docs/flair.md).
+OAUTH2_CLIENT_EXPIRES_IN = 86_400
 _SCOPE_SEPARATORS = re.compile(r"[\s,+]+")
 TOKEN_LIMIT = 50  # new tokens a day per application and account (0: no limit)
 TOKEN_LIMIT_WINDOW = 86_400.0  # seconds of the account's clock
@@ -194,6 +198,8 @@ class ClientCredentialsGrant(_ScopedGrant, grants.ClientCredentialsGrant):  # ty
         token = self.generate_token(
             scope=self.request.payload.scope, include_refresh_token=self.request.issues_refresh
         )
+        if self.request.issues_refresh:
+            token["expires_in"] = OAUTH2_CLIENT_EXPIRES_IN
         self.save_token(token)
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
@@ -275,8 +281,10 @@ class RefreshTokenGrant(StoredRefresh, grants.RefreshTokenGrant):  # type: ignor
     TOKEN_ENDPOINT_AUTH_METHODS = AUTH_METHODS
 
     def save_token(self, token: dict[str, Any]) -> None:
-        """Refreshed tokens are marked: they do not count toward the daily limit."""
+        """Refreshed tokens live as long as the pair they replace and are marked: they do
+        not count toward the daily limit."""
         server: FlairAuthorizationServer = self.server
+        token["expires_in"] = self.request.refresh_token.get_expires_in()
         server.save_token(token, self.request, refreshed=True)
 
 
