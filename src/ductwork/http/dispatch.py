@@ -2,8 +2,9 @@
 
 Every vendor API is a table of endpoints under a prefix, plus the shape its vendor gives to
 errors. One dictionary lookup finds a static route; parameterised routes are tried by
-segment count. Handlers get a Starlette `Request` and return a Starlette `Response`. The
-same tables feed the OpenAPI documents and the coverage ledger test.
+segment count. Handlers get a Starlette `Request` and return a Starlette `Response`. Each
+entry also carries its OpenAPI operation (None: not in the document), so the same table
+feeds the OpenAPI document (`http.openapi.build_document`) and the coverage ledger test.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import re
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from ductwork.http.openapi import Operation
 
 log = logging.getLogger("ductwork.http")
 
@@ -60,11 +65,13 @@ def header(request: Request, name: bytes) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Endpoint:
-    """One method on one path template (relative to its API's prefix)."""
+    """One method on one path template (relative to its API's prefix), its handler and its
+    OpenAPI operation (None for what the document leaves out, such as the document itself)."""
 
     method: str
     path: str
     handler: Handler
+    operation: Operation | None = None
 
 
 @dataclass(frozen=True, slots=True)

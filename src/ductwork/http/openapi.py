@@ -5,14 +5,18 @@ from __future__ import annotations
 import html
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from ductwork.http.dispatch import Endpoint
 
 log = logging.getLogger("ductwork")
 
@@ -40,10 +44,8 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One method on one path, as the vendor document describes it."""
+    """How the document describes one route (its method and path are the route's)."""
 
-    method: str
-    path: str
     summary: str
     description: str
     tag: str
@@ -59,18 +61,21 @@ def build_document(
     version: str,
     description: str,
     server_url: str,
-    operations: list[Operation],
+    routes: Iterable[Endpoint],
     security_schemes: dict[str, Any],
 ) -> dict[str, Any]:
-    """An OpenAPI 3.1 document whose schemas come from the same types the handlers encode."""
-    types = {r.body for op in operations for r in op.replies if r.body is not None}
+    """An OpenAPI 3.1 document of a route table's documented entries (in table order), whose
+    schemas come from the same types the handlers encode. Entries without an operation are
+    left out."""
+    documented = [(r.method, r.path, r.operation) for r in routes if r.operation is not None]
+    types = {r.body for _, _, op in documented for r in op.replies if r.body is not None}
     ordered = sorted(types, key=repr)
     schemas, components = msgspec.json.schema_components(
         ordered, ref_template="#/components/schemas/{name}"
     )
     by_type = dict(zip(ordered, schemas, strict=True))
     paths: dict[str, dict[str, Any]] = {}
-    for op in operations:
+    for method, path, op in documented:
         responses: dict[str, Any] = {}
         for reply in op.replies:
             entry: dict[str, Any] = {"description": reply.description}
@@ -84,7 +89,7 @@ def build_document(
             "summary": op.summary,
             "description": op.description,
             "tags": [op.tag],
-            "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_')}".replace(
+            "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_')}".replace(
                 "{", ""
             ).replace("}", ""),
             "parameters": [
@@ -102,7 +107,7 @@ def build_document(
             **op.extra,
         }
         operation["security"] = [{name: []} for name in op.security]
-        paths.setdefault(op.path, {})[op.method.lower()] = operation
+        paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},

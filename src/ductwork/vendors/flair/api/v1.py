@@ -1,4 +1,5 @@
-"""The Flair API (media type version 1): OAuth2 token endpoints and the JSON:API resources."""
+"""The Flair API (media type version 1): the route table (OAuth2 endpoints and the JSON:API
+resources, generated per resource type), each entry with its OpenAPI operation."""
 
 from __future__ import annotations
 
@@ -187,15 +188,28 @@ def create_api(service: FlairService) -> Api:
     def p(request: Request, name: str) -> str:
         return str(request.path_params[name])
 
+    def resource(method: str, path: str, handler: Handler) -> Endpoint:
+        """A JSON:API route, documented from its method and path."""
+        return Endpoint(method, path, handler, _resource_operation(method, path))
+
+    async def openapi(_request: Request) -> Response:
+        return document(spec)
+
+    async def docs(_request: Request) -> Response:
+        # A relative spec URL: the page works under /flair and on the vendor host alike.
+        page = docs_page("Flair API", "openapi.json").encode()
+        return Response(page, media_type="text/html; charset=utf-8")
+
+    # The route table: fixed entries, then each resource type's, then the generic ones.
     routes: list[Endpoint] = [
-        Endpoint("POST", "/oauth/token", token_endpoint(refresh=False)),
-        Endpoint("POST", "/oauth2/token", token_endpoint(refresh=True)),
-        Endpoint("GET", "/oauth/authorize", authorize),
-        Endpoint("POST", "/oauth/authorize", authorize),
-        Endpoint("POST", "/oauth/authorize/consent", consent),
-        Endpoint("GET", "/api", root),
-        Endpoint("GET", "/api/", root),
-        Endpoint("GET", "/api/me", read(lambda pr, r: service.me(pr, _query(r)))),
+        Endpoint("POST", "/oauth/token", token_endpoint(refresh=False), TOKEN),
+        Endpoint("POST", "/oauth2/token", token_endpoint(refresh=True), TOKEN),
+        Endpoint("GET", "/oauth/authorize", authorize, AUTHORIZE),
+        Endpoint("POST", "/oauth/authorize", authorize, AUTHORIZE),
+        Endpoint("POST", "/oauth/authorize/consent", consent, AUTHORIZE),
+        resource("GET", "/api", root),
+        resource("GET", "/api/", root),
+        resource("GET", "/api/me", read(lambda pr, r: service.me(pr, _query(r)))),
     ]
 
     def writes(type_name: str, resource_type: ResourceType) -> list[Endpoint]:
@@ -205,13 +219,13 @@ def create_api(service: FlairService) -> Api:
             # Users are accounts: `ductwork users create` makes them, and the API answers a
             # POST or DELETE of one with 403 as it does for any type clients may not create.
             create = write(lambda pr, r, b: service.create(pr, type_name, b), 201)
-            found.append(Endpoint("POST", collection, create))
+            found.append(resource("POST", collection, create))
         if any(a.editable for a in resource_type.attrs):
             update = write(lambda pr, r, b: service.update(pr, type_name, p(r, "id"), b))
-            found += [Endpoint("PATCH", single, update), Endpoint("PUT", single, update)]
+            found += [resource("PATCH", single, update), resource("PUT", single, update)]
         if resource_type.deletable or type_name == "users":
             delete = write(lambda pr, r, b: service.delete(pr, type_name, p(r, "id")))
-            found.append(Endpoint("DELETE", single, delete))
+            found.append(resource("DELETE", single, delete))
         return found
 
     for name, resource_type in TYPES.items():
@@ -226,8 +240,8 @@ def create_api(service: FlairService) -> Api:
 
         list_handler, single_handler = reads(name)
         routes += [
-            Endpoint("GET", collection, list_handler),
-            Endpoint("GET", single, single_handler),
+            resource("GET", collection, list_handler),
+            resource("GET", single, single_handler),
         ]
         routes += writes(name, resource_type)
 
@@ -256,25 +270,17 @@ def create_api(service: FlairService) -> Api:
         )
 
     routes += [
-        Endpoint("GET", "/api/vents/{id}/current-reading", related("vents")),
-        Endpoint("GET", "/api/pucks/{id}/current-reading", related("pucks")),
-        Endpoint("GET", "/api/{type}/{id}/{rel}", related(None)),
+        resource("GET", "/api/vents/{id}/current-reading", related("vents")),
+        resource("GET", "/api/pucks/{id}/current-reading", related("pucks")),
+        resource("GET", "/api/{type}/{id}/{rel}", related(None)),
         *(
-            Endpoint(m, "/api/{type}/{id}/relationships/{rel}", relationship(m))
+            resource(m, "/api/{type}/{id}/relationships/{rel}", relationship(m))
             for m in ("GET", "POST", "PATCH", "DELETE")
         ),
     ]
-    spec = openapi_document(routes)
-
-    async def openapi(_request: Request) -> Response:
-        return document(spec)
-
-    async def docs(_request: Request) -> Response:
-        # A relative spec URL: the page works under /flair and on the vendor host alike.
-        page = docs_page("Flair API", "openapi.json").encode()
-        return Response(page, media_type="text/html; charset=utf-8")
-
+    # The document and its docs page are not in the document.
     routes += [Endpoint("GET", "/openapi.json", openapi), Endpoint("GET", "/docs", docs)]
+    spec = openapi_document(routes)
     return Api(PREFIX, routes, FLAIR_ERRORS)
 
 
@@ -318,10 +324,19 @@ class Document(msgspec.Struct):
     included: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
 
 
-def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
-    """The OpenAPI document, generated from the route table."""
-    operations = []
-    token_params = tuple(
+AUTHORIZE = Operation(
+    summary="Sign in and consent (HTML pages)",
+    description="The authorization endpoint: response_type=code or token, client_id, "
+    "redirect_uri (matched exactly), scope, state.",
+    tag="OAuth2",
+    params=tuple(Param(n, "query", n) for n in OAUTH_PARAMS),
+    replies=(Reply(200, "The sign-in or consent page.", None),),
+)
+TOKEN = Operation(
+    summary="Request a token",
+    description="Parameters in a form body, the query string or a JSON body.",
+    tag="OAuth2",
+    params=tuple(
         Param(n, "query", d)
         for n, d in (
             ("grant_type", "client_credentials, password or refresh_token"),
@@ -332,77 +347,55 @@ def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
             ("password", "password grant: the account's password"),
             ("refresh_token", "refresh_token grant"),
         )
-    )
-    problems = (
-        Reply(401, "No valid token.", Errors),
-        Reply(403, "Missing scope.", Errors),
-        Reply(404, "Not found.", Errors),
-        Reply(422, "Invalid write.", Errors),
-    )
-    for route in routes:
-        if route.path.startswith("/oauth/authorize"):
-            operations.append(
-                Operation(
-                    method=route.method,
-                    path=route.path,
-                    summary="Sign in and consent (HTML pages)",
-                    description="The authorization endpoint: response_type=code or token, "
-                    "client_id, redirect_uri (matched exactly), scope, state.",
-                    tag="OAuth2",
-                    params=tuple(Param(n, "query", n) for n in OAUTH_PARAMS),
-                    replies=(Reply(200, "The sign-in or consent page.", None),),
-                )
-            )
-            continue
-        if route.path.endswith("/token"):
-            operations.append(
-                Operation(
-                    method="POST",
-                    path=route.path,
-                    summary="Request a token",
-                    description="Parameters in a form body, the query string or a JSON body.",
-                    tag="OAuth2",
-                    params=token_params,
-                    replies=(
-                        Reply(200, "The token.", TokenResponse),
-                        Reply(400, "RFC 6749 error.", OAuthError),
-                        Reply(401, "Client authentication failed.", OAuthError),
-                    ),
-                )
-            )
-            continue
-        status = {"POST": 201, "DELETE": 204}.get(route.method, 200)
-        params = tuple(
-            Param(n, "path", n) for n in ("type", "id", "rel") if f"{{{n}}}" in route.path
+    ),
+    replies=(
+        Reply(200, "The token.", TokenResponse),
+        Reply(400, "RFC 6749 error.", OAuthError),
+        Reply(401, "Client authentication failed.", OAuthError),
+    ),
+)
+_PROBLEMS = (
+    Reply(401, "No valid token.", Errors),
+    Reply(403, "Missing scope.", Errors),
+    Reply(404, "Not found.", Errors),
+    Reply(422, "Invalid write.", Errors),
+)
+
+
+def _resource_operation(method: str, path: str) -> Operation:
+    """A JSON:API route's operation, from its method and path: the status of success, the
+    path parameters, paging on reads; the root needs no token."""
+    status = {"POST": 201, "DELETE": 204}.get(method, 200)
+    params = tuple(Param(n, "path", n) for n in ("type", "id", "rel") if f"{{{n}}}" in path)
+    if method == "GET" and path.startswith("/api"):
+        params += (
+            Param("page[size]", "query", "Page size (default 50)"),
+            Param("page[page]", "query", "Page number (from 1)"),
+            Param("include", "query", "Comma-separated relationships to include"),
         )
-        if route.method == "GET" and route.path.startswith("/api"):
-            params += (
-                Param("page[size]", "query", "Page size (default 50)"),
-                Param("page[page]", "query", "Page number (from 1)"),
-                Param("include", "query", "Comma-separated relationships to include"),
-            )
-        operations.append(
-            Operation(
-                method=route.method,
-                path=route.path,
-                summary=f"{route.method} {route.path}",
-                description="JSON:API resource endpoint (see docs/flair.md).",
-                tag=route.path.split("/")[2] if route.path.count("/") > 1 else "api",
-                params=params,
-                replies=(
-                    Reply(status, "Success.", None if status == 204 else Document),
-                    *([] if route.path in ("/api", "/api/") else problems),
-                ),
-                security=() if route.path in ("/api", "/api/") else ("oauth2",),
-            )
-        )
+    root = path in ("/api", "/api/")
+    return Operation(
+        summary=f"{method} {path}",
+        description="JSON:API resource endpoint (see docs/flair.md).",
+        tag=path.split("/")[2] if path.count("/") > 1 else "api",
+        params=params,
+        replies=(
+            Reply(status, "Success.", None if status == 204 else Document),
+            *([] if root else _PROBLEMS),
+        ),
+        security=() if root else ("oauth2",),
+    )
+
+
+def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
+    """The OpenAPI document, from the route table's operations."""
     return build_document(
         title="Flair API (ductwork)",
         version="1",
         description="The Flair API served by ductwork over simulated homes. Get a token at "
         "/oauth2/token, then send `Authorization: Bearer <token>`.",
         server_url=PREFIX,
-        operations=operations,
+        routes=routes,
         security_schemes={
             "oauth2": {
                 "type": "oauth2",

@@ -1,4 +1,5 @@
-"""Phason AutoFlex Connect API v1.0.2 (OAuth2): login and consent pages, tokens, endpoints."""
+"""Phason AutoFlex Connect API v1.0.2 (OAuth2): the route table (sign-in and consent pages,
+tokens, device calls), each entry with its OpenAPI operation."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
 from ductwork.vendors.phason.exceptions import PhasonError
 from ductwork.vendors.phason.oauth import PhasonAuthorizationServer, PhasonRequest
 from ductwork.vendors.phason.service import PhasonService
-from ductwork.vendors.phason.settings import COMMANDS, PhasonSettings
+from ductwork.vendors.phason.settings import PhasonSettings
 from ductwork.vendors.phason.timed import TimedEvents
 
 PREFIX = "/phason"
@@ -135,73 +136,17 @@ def create_api(
 
         return call
 
-    def get(path: str, call: Call) -> Endpoint:
-        return Endpoint("GET", path, endpoint(call))
+    def get(path: str, call: Call, operation: Operation) -> Endpoint:
+        return Endpoint("GET", path, endpoint(call), operation)
 
-    def post(path: str, call: Call) -> Endpoint:
-        return Endpoint("POST", path, endpoint(call))
+    def post(path: str, call: Call, operation: Operation) -> Endpoint:
+        return Endpoint("POST", path, endpoint(call), operation)
 
-    dev = "/devices/{deviceId}"
-    routes = [
-        Endpoint("GET", "/auth", authorize),
-        Endpoint("POST", "/auth", authorize),
-        Endpoint("POST", "/auth/consent", consent),
-        Endpoint("POST", "/token", token),
-        Endpoint("POST", "/refresh", refresh),
-        Endpoint("GET", "/devices", endpoint(lambda a, p, d: service.devices(a))),
-        get(f"{dev}/rooms", lambda a, p, d: service.rooms(a, d)),
-        get(f"{dev}/equipment_groups",
-            lambda a, p, d: service.group_history(a, d, p.get("start"), p.get("end"))),
-        get(f"{dev}/equipment_groups/settings",
-            lambda a, p, d: settings.group_settings(a, d, p.get("group_id"))),
-        post(f"{dev}/equipment_groups/settings",
-             lambda a, p, d: settings.set_master_setpoint(a, d, p)),
-        get(f"{dev}/misting_groups", lambda a, p, d: service.misting_groups(a, d)),
-        get(f"{dev}/misting_groups/settings",
-            lambda a, p, d: settings.misting_settings(a, d, p.get("group_id"))),
-        post(f"{dev}/misting_groups/settings", lambda a, p, d: settings.set_misting(a, d, p)),
-        get(f"{dev}/time", lambda a, p, d: service.device_time(a, d)),
-        get(f"{dev}/configuration", lambda a, p, d: service.configuration(a, d)),
-        get(f"{dev}/outputs", lambda a, p, d: service.outputs(a, d, p.get("start"), p.get("end"))),
-        get(f"{dev}/outputs/settings",
-            lambda a, p, d: service.output_settings(a, d, p.get("module_num"), p.get("io_num"))),
-        post(f"{dev}/outputs/settings", lambda a, p, d: settings.set_output(a, d, p)),
-        post(f"{dev}/outputs/manual_override", lambda a, p, d: settings.manual_override(a, d, p)),
-        get(f"{dev}/inputs", lambda a, p, d: service.inputs(a, d, p.get("start"), p.get("end"))),
-        get(f"{dev}/timed_statistic", lambda a, p, d: timed.statistic(a, d)),
-        get(f"{dev}/event_single", lambda a, p, d: timed.event(a, d, p)),
-        Endpoint("PUT", f"{dev}/event_single",
-                 endpoint(lambda a, p, d: timed.write_event(a, d, p, "update"))),
-        post(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "create")),
-        Endpoint("DELETE", f"{dev}/event_single",
-                 endpoint(lambda a, p, d: timed.write_event(a, d, p, "delete"))),
-        get(f"{dev}/events_segment",
-            lambda a, p, d: timed.events_of_segment(a, d, p.get("segment_id"))),
-        get(f"{dev}/events_device", lambda a, p, d: timed.events_of_device(a, d)),
-        get(f"{dev}/segment_single", lambda a, p, d: timed.segment_of_schedule(a, d, p)),
-        get(f"{dev}/segments_all", lambda a, p, d: timed.all_segments(a, d)),
-        Endpoint("PUT", f"{dev}/segment_single",
-                 endpoint(lambda a, p, d: timed.write_segment(a, d, p, "rename"))),
-        post(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "create")),
-        Endpoint("DELETE", f"{dev}/segment_single",
-                 endpoint(lambda a, p, d: timed.write_segment(a, d, p, "delete"))),
-        Endpoint("PUT", f"{dev}/tie_schedule_segment",
-                 endpoint(lambda a, p, d: timed.tie(a, d, p, "move"))),
-        post(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "tie")),
-        Endpoint("DELETE", f"{dev}/tie_schedule_segment",
-                 endpoint(lambda a, p, d: timed.tie(a, d, p, "untie"))),
-        get(f"{dev}/light_all_schedules", lambda a, p, d: timed.schedules(a, d)),
-        get(f"{dev}/single_schedule", lambda a, p, d: timed.schedule(a, d, p.get("schedule_id"))),
-        post(f"{dev}/single_schedule", lambda a, p, d: timed.update_schedule(a, d, p)),
-        Endpoint("DELETE", f"{dev}/single_schedule",
-                 endpoint(lambda a, p, d: timed.delete_schedule(a, d, p.get("schedule_id")))),
-        post(f"{dev}/create_schedule", lambda a, p, d: timed.create_schedule(a, d, p)),
-        post(f"{dev}/single_schedule_set_module",
-             lambda a, p, d: timed.set_module(a, d, p, False)),
-        Endpoint("POST", f"{dev}/single_schedule_module", move_schedule),
-        *[post(f"{dev}/{name}", command_call(name)) for name in COMMANDS],
-    ]  # fmt: skip
-    document = openapi_document()
+    def put(path: str, call: Call, operation: Operation) -> Endpoint:
+        return Endpoint("PUT", path, endpoint(call), operation)
+
+    def delete(path: str, call: Call, operation: Operation) -> Endpoint:
+        return Endpoint("DELETE", path, endpoint(call), operation)
 
     async def openapi(_request: Request) -> Response:
         return json_response(document)
@@ -211,7 +156,134 @@ def create_api(
             docs_page("Phason AutoFlex Connect API v1.0.2", f"{PREFIX}/openapi.json")
         )
 
-    routes += [Endpoint("GET", "/openapi.json", openapi), Endpoint("GET", "/docs", docs)]
+    dev = "/devices/{deviceId}"
+    routes = [
+        # The sign-in and consent pages are not in the document.
+        Endpoint("GET", "/auth", authorize),
+        Endpoint("POST", "/auth", authorize),
+        Endpoint("POST", "/auth/consent", consent),
+        Endpoint("POST", "/token", token, Operation(
+            "Token endpoint",
+            "OAuth2 token endpoint: grant_type=authorization_code (with PKCE when the "
+            "authorization request had a code_challenge) or refresh_token; the client "
+            "secret goes in the form body (client_secret_post).", "OAuth2",
+            (Reply(200, "Access (24 h) and refresh (7 days) tokens"),
+             Reply(400, "RFC 6749 error"), Reply(401, "invalid_client")))),
+        Endpoint("POST", "/refresh", refresh, Operation(
+            "Refresh expired access keys",
+            "The expired access token as Bearer; client_id, secret and refresh_token in "
+            "the form. Codes: 0 new key issued, 1 key still valid, 2 missing post data, "
+            "3 access token received instead of refresh token.", "OAuth2",
+            (Reply(200, "code 0 or 1"), Reply(400, "code 2 or 3"),
+             Reply(401, "unknown client, secret or refresh token")))),
+        get("/devices", lambda a, p, d: service.devices(a), Operation(
+            "Devices", "All devices of the signed-in account.", "Device",
+            (Reply(200, "successful operation", list[wire.DeviceOut]), _AUTH),
+            security=("bearer",))),
+        get(f"{dev}/rooms", lambda a, p, d: service.rooms(a, d),
+            _op("Rooms", "Room", list[wire.RoomOut])),
+        get(f"{dev}/equipment_groups",
+            lambda a, p, d: service.group_history(a, d, p.get("start"), p.get("end")),
+            _op("Equipment groups (latest or a range)", "Equipment Group",
+                list[wire.GroupReading], *_RANGE)),
+        get(f"{dev}/equipment_groups/settings",
+            lambda a, p, d: settings.group_settings(a, d, p.get("group_id")),
+            _op("Equipment group settings", "Equipment Group", wire.GroupSettingsV102, _GROUP)),
+        post(f"{dev}/equipment_groups/settings",
+             lambda a, p, d: settings.set_master_setpoint(a, d, p),
+             _op("Set the master setpoint", "Equipment Group", wire.GroupSettingsV102, _GROUP,
+                 Param("master_setpoint", "query", "New master setpoint (°C; in WC or THI by "
+                       "group type); form body accepted too.", True), extra=(_MISSING,))),
+        get(f"{dev}/misting_groups", lambda a, p, d: service.misting_groups(a, d),
+            _op("Misting groups", "Misting Group", list[wire.MistingGroupOut])),
+        get(f"{dev}/misting_groups/settings",
+            lambda a, p, d: settings.misting_settings(a, d, p.get("group_id")),
+            _op("Misting group settings", "Misting Group", wire.MistingSettingsAnswer, _GROUP)),
+        post(f"{dev}/misting_groups/settings", lambda a, p, d: settings.set_misting(a, d, p),
+             _op("Set misting group settings", "Misting Group", wire.MistingSettingsAnswer,
+                 _GROUP, extra=(_MISSING,))),
+        get(f"{dev}/time", lambda a, p, d: service.device_time(a, d),
+            _op("Device time", "Time", wire.DeviceTime)),
+        get(f"{dev}/configuration", lambda a, p, d: service.configuration(a, d),
+            _op("Configured inputs and outputs", "Configuration",
+                list[wire.ConfigurationOut])),
+        get(f"{dev}/outputs", lambda a, p, d: service.outputs(a, d, p.get("start"), p.get("end")),
+            _op("Outputs with history", "Output", list[wire.OutputOut], *_RANGE)),
+        get(f"{dev}/outputs/settings",
+            lambda a, p, d: service.output_settings(a, d, p.get("module_num"), p.get("io_num")),
+            _op("Output settings", "Output", wire.OutputSettings, *_POSITION)),
+        post(f"{dev}/outputs/settings", lambda a, p, d: settings.set_output(a, d, p),
+             _op("Set output settings", "Output", wire.OutputSettings, *_POSITION,
+                 extra=(_MISSING,))),
+        post(f"{dev}/outputs/manual_override", lambda a, p, d: settings.manual_override(a, d, p),
+             _op("Manual override", "Output", wire.Message, *_POSITION,
+                 Param("enabled", "query", "1 enables, 0 disables.", True),
+                 Param("value", "query", "The value while overriding."),
+                 Param("duration", "query", "Seconds (0: until disabled)."),
+                 extra=(_MISSING,))),
+        get(f"{dev}/inputs", lambda a, p, d: service.inputs(a, d, p.get("start"), p.get("end")),
+            _op("Inputs with history", "Input", list[wire.InputOut], *_RANGE)),
+        # Lighting timed events: each documented by its summary (parameters named in it).
+        get(f"{dev}/timed_statistic", lambda a, p, d: timed.statistic(a, d),
+            _timed("Ids of schedules, segments and events")),
+        get(f"{dev}/event_single", lambda a, p, d: timed.event(a, d, p),
+            _timed("One event (segment_id, event_id)")),
+        put(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "update"),
+            _timed("Update an event (segment_id, event_id, event_value, event_time)")),
+        post(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "create"),
+             _timed("Create an event (segment_id, event_value, event_time hh:mm:ss)")),
+        delete(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "delete"),
+               _timed("Delete an event (segment_id, event_id)")),
+        get(f"{dev}/events_segment",
+            lambda a, p, d: timed.events_of_segment(a, d, p.get("segment_id")),
+            _timed("Events of a segment (segment_id)")),
+        get(f"{dev}/events_device", lambda a, p, d: timed.events_of_device(a, d),
+            _timed("Schedules, segments and events of the device")),
+        get(f"{dev}/segment_single", lambda a, p, d: timed.segment_of_schedule(a, d, p),
+            _timed("A segment tied into a schedule (schedule_id, segment_id)")),
+        get(f"{dev}/segments_all", lambda a, p, d: timed.all_segments(a, d),
+            _timed("Every segment")),
+        put(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "rename"),
+            _timed("Rename a segment (segment_id, segment_name)")),
+        post(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "create"),
+             _timed("Create a segment (segment_name, segment_module_type 2/3/13)")),
+        delete(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "delete"),
+               _timed("Delete an untied segment (segment_id)")),
+        put(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "move"),
+            _timed("Move a tied segment's start day (schedule_id, segment_id, "
+                   "segment_start_old/_new)")),
+        post(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "tie"),
+             _timed("Tie a segment in (schedule_id, segment_id, segment_start)")),
+        delete(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "untie"),
+               _timed("Untie a segment's start day (schedule_id, segment_id, segment_start)")),
+        get(f"{dev}/light_all_schedules", lambda a, p, d: timed.schedules(a, d),
+            _timed("Every schedule with output, input, day and segments")),
+        get(f"{dev}/single_schedule", lambda a, p, d: timed.schedule(a, d, p.get("schedule_id")),
+            _timed("One schedule (schedule_id)")),
+        post(f"{dev}/single_schedule", lambda a, p, d: timed.update_schedule(a, d, p),
+             _timed("Rename or change the repeat day (schedule_id)")),
+        delete(f"{dev}/single_schedule",
+               lambda a, p, d: timed.delete_schedule(a, d, p.get("schedule_id")),
+               _timed("Delete a schedule (schedule_id)")),
+        post(f"{dev}/create_schedule", lambda a, p, d: timed.create_schedule(a, d, p),
+             _timed("Create a schedule (schedule_name, sched_repeat_day, type)")),
+        post(f"{dev}/single_schedule_set_module",
+             lambda a, p, d: timed.set_module(a, d, p, False),
+             _timed("Tie a schedule to an output and set its current day")),
+        Endpoint("POST", f"{dev}/single_schedule_module", move_schedule,
+                 _timed("Move a schedule to another output (old module/port in the query, new "
+                        "in the form)")),
+        post(f"{dev}/ramp_test", command_call("ramp_test"),
+             _timed("Ramp a follow-lux output down (mode 1) or up (mode 2)")),
+        post(f"{dev}/auto_cali", command_call("auto_cali"),
+             _timed("Automatic calibration of a follow-lux output (module, port)")),
+        post(f"{dev}/man_cali", command_call("man_cali"),
+             _timed("Manual calibration of a follow-lux or timed VAC output")),
+        # The document and its docs page are not in the document.
+        Endpoint("GET", "/openapi.json", openapi),
+        Endpoint("GET", "/docs", docs),
+    ]  # fmt: skip
+    document = openapi_document(routes)
     return Api(PREFIX, routes, PHASON_ERRORS)
 
 
@@ -227,109 +299,20 @@ _POSITION = (Param("module_num", "query", "Module position.", True),
              Param("io_num", "query", "I/O position on the module.", True))  # fmt: skip
 
 
-def _op(method: str, path: str, summary: str, tag: str, body: Any, *params: Param,
+def _op(summary: str, tag: str, body: Any, *params: Param,
         extra: tuple[Reply, ...] = ()) -> Operation:  # fmt: skip
+    """A call on one device (its id in the path), with the replies every such call has."""
     replies = (Reply(200, "successful operation", body), _AUTH, _DEVICE, *extra)
-    return Operation(method, path, summary, summary, tag, replies,
-                     (_ID, *params) if "{deviceId}" in path else params, ("bearer",))  # fmt: skip
+    return Operation(summary, summary, tag, replies, (_ID, *params), ("bearer",))
 
 
-def operations() -> list[Operation]:
-    """Every v1.0.2 endpoint served so far."""
-    dev = "/devices/{deviceId}"
-    return [
-        Operation("POST", "/token", "Token endpoint",
-                  "OAuth2 token endpoint: grant_type=authorization_code (with PKCE when the "
-                  "authorization request had a code_challenge) or refresh_token; the client "
-                  "secret goes in the form body (client_secret_post).", "OAuth2",
-                  (Reply(200, "Access (24 h) and refresh (7 days) tokens"),
-                   Reply(400, "RFC 6749 error"), Reply(401, "invalid_client"))),
-        Operation("POST", "/refresh", "Refresh expired access keys",
-                  "The expired access token as Bearer; client_id, secret and refresh_token in "
-                  "the form. Codes: 0 new key issued, 1 key still valid, 2 missing post data, "
-                  "3 access token received instead of refresh token.", "OAuth2",
-                  (Reply(200, "code 0 or 1"), Reply(400, "code 2 or 3"),
-                   Reply(401, "unknown client, secret or refresh token"))),
-        Operation("GET", "/devices", "Devices", "All devices of the signed-in account.", "Device",
-                  (Reply(200, "successful operation", list[wire.DeviceOut]), _AUTH),
-                  security=("bearer",)),
-        _op("GET", f"{dev}/rooms", "Rooms", "Room", list[wire.RoomOut]),
-        _op("GET", f"{dev}/equipment_groups", "Equipment groups (latest or a range)",
-            "Equipment Group", list[wire.GroupReading], *_RANGE),
-        _op("GET", f"{dev}/equipment_groups/settings", "Equipment group settings",
-            "Equipment Group", wire.GroupSettingsV102, _GROUP),
-        _op("POST", f"{dev}/equipment_groups/settings", "Set the master setpoint",
-            "Equipment Group", wire.GroupSettingsV102, _GROUP,
-            Param("master_setpoint", "query", "New master setpoint (°C; in WC or THI by group "
-                  "type); form body accepted too.", True), extra=(_MISSING,)),
-        _op("GET", f"{dev}/misting_groups", "Misting groups", "Misting Group",
-            list[wire.MistingGroupOut]),
-        _op("GET", f"{dev}/misting_groups/settings", "Misting group settings", "Misting Group",
-            wire.MistingSettingsAnswer, _GROUP),
-        _op("POST", f"{dev}/misting_groups/settings", "Set misting group settings",
-            "Misting Group", wire.MistingSettingsAnswer, _GROUP, extra=(_MISSING,)),
-        _op("GET", f"{dev}/time", "Device time", "Time", wire.DeviceTime),
-        _op("GET", f"{dev}/configuration", "Configured inputs and outputs", "Configuration",
-            list[wire.ConfigurationOut]),
-        _op("GET", f"{dev}/outputs", "Outputs with history", "Output", list[wire.OutputOut],
-            *_RANGE),
-        _op("GET", f"{dev}/outputs/settings", "Output settings", "Output", wire.OutputSettings,
-            *_POSITION),
-        _op("POST", f"{dev}/outputs/settings", "Set output settings", "Output",
-            wire.OutputSettings, *_POSITION, extra=(_MISSING,)),
-        _op("POST", f"{dev}/outputs/manual_override", "Manual override", "Output", wire.Message,
-            *_POSITION, Param("enabled", "query", "1 enables, 0 disables.", True),
-            Param("value", "query", "The value while overriding."),
-            Param("duration", "query", "Seconds (0: until disabled)."), extra=(_MISSING,)),
-        _op("GET", f"{dev}/inputs", "Inputs with history", "Input", list[wire.InputOut], *_RANGE),
-        *[_op(method, f"{dev}/{name}", summary, "Lighting Timed Events", None, extra=(_MISSING,))
-          for method, name, summary in TIMED_OPERATIONS],
-    ]  # fmt: skip
+def _timed(summary: str) -> Operation:
+    """A lighting timed-events call: no documented body; its parameters in the summary."""
+    return _op(summary, "Lighting Timed Events", None, extra=(_MISSING,))
 
 
-TIMED_OPERATIONS = (
-    ("GET", "timed_statistic", "Ids of schedules, segments and events"),
-    ("GET", "event_single", "One event (segment_id, event_id)"),
-    ("PUT", "event_single", "Update an event (segment_id, event_id, event_value, event_time)"),
-    ("POST", "event_single", "Create an event (segment_id, event_value, event_time hh:mm:ss)"),
-    ("DELETE", "event_single", "Delete an event (segment_id, event_id)"),
-    ("GET", "events_segment", "Events of a segment (segment_id)"),
-    ("GET", "events_device", "Schedules, segments and events of the device"),
-    ("GET", "segment_single", "A segment tied into a schedule (schedule_id, segment_id)"),
-    ("GET", "segments_all", "Every segment"),
-    ("PUT", "segment_single", "Rename a segment (segment_id, segment_name)"),
-    ("POST", "segment_single", "Create a segment (segment_name, segment_module_type 2/3/13)"),
-    ("DELETE", "segment_single", "Delete an untied segment (segment_id)"),
-    (
-        "PUT",
-        "tie_schedule_segment",
-        "Move a tied segment's start day (schedule_id, segment_id, segment_start_old/_new)",
-    ),
-    ("POST", "tie_schedule_segment", "Tie a segment in (schedule_id, segment_id, segment_start)"),
-    (
-        "DELETE",
-        "tie_schedule_segment",
-        "Untie a segment's start day (schedule_id, segment_id, segment_start)",
-    ),
-    ("GET", "light_all_schedules", "Every schedule with output, input, day and segments"),
-    ("GET", "single_schedule", "One schedule (schedule_id)"),
-    ("POST", "single_schedule", "Rename or change the repeat day (schedule_id)"),
-    ("DELETE", "single_schedule", "Delete a schedule (schedule_id)"),
-    ("POST", "create_schedule", "Create a schedule (schedule_name, sched_repeat_day, type)"),
-    ("POST", "single_schedule_set_module", "Tie a schedule to an output and set its current day"),
-    (
-        "POST",
-        "single_schedule_module",
-        "Move a schedule to another output (old module/port in the query, new in the form)",
-    ),
-    ("POST", "ramp_test", "Ramp a follow-lux output down (mode 1) or up (mode 2)"),
-    ("POST", "auto_cali", "Automatic calibration of a follow-lux output (module, port)"),
-    ("POST", "man_cali", "Manual calibration of a follow-lux or timed VAC output"),
-)
-
-
-def openapi_document() -> dict[str, Any]:
-    """The v1.0.2 OpenAPI document."""
+def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
+    """The v1.0.2 OpenAPI document, from the route table's operations."""
     return build_document(
         title="Phason AutoFlex Connect API (ductwork)",
         version="1.0.2",
@@ -337,7 +320,7 @@ def openapi_document() -> dict[str, Any]:
         f"the OAuth2 authorization-code flow ({PREFIX}/auth, {PREFIX}/token) and send the "
         "access token as `Authorization: Bearer`.",
         server_url=PREFIX,
-        operations=operations(),
+        routes=routes,
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
     )
 

@@ -1,4 +1,4 @@
-"""Phason API v1.0.3 (API keys): routes, parameters and the OpenAPI document."""
+"""Phason API v1.0.3 (API keys): the route table, each entry with its OpenAPI operation."""
 
 from __future__ import annotations
 
@@ -81,62 +81,86 @@ def create_api(service: PhasonService, accounts: Accounts) -> Api:
     def did(request: Request) -> str:
         return str(request.path_params["deviceId"])
 
-    routes = [
-        Endpoint("POST", "/generate_key", generate_key),
-        Endpoint("GET", "/devices", devices),
-        Endpoint(
-            "GET", "/devices/{deviceId}/time", endpoint(lambda s, a, r: s.device_time(a, did(r)))
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/equipment_groups/history",
-            endpoint(lambda s, a, r: s.group_history(a, did(r), q(r, "start"), q(r, "end"))),
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/equipment_groups/settings",
-            endpoint(lambda s, a, r: s.group_settings(a, did(r), q(r, "group_id"))),
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/outputs/history",
-            endpoint(lambda s, a, r: s.outputs(a, did(r), q(r, "start"), q(r, "end"))),
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/outputs/settings",
-            endpoint(
-                lambda s, a, r: s.output_settings(a, did(r), q(r, "module_num"), q(r, "io_num"))
-            ),
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/inputs",
-            endpoint(lambda s, a, r: s.inputs(a, did(r), q(r, "start"), q(r, "end"))),
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/growth_curves",
-            endpoint(lambda s, a, r: s.curves(a, did(r))),
-        ),
-        Endpoint(
-            "GET",
-            "/devices/{deviceId}/growth_curves/settings",
-            endpoint(lambda s, a, r: s.curve_settings(a, did(r), q(r, "growth_curve_id"))),
-        ),
-    ]
-    document = openapi_document()
-
     async def openapi(_request: Request) -> Response:
         return json_response(document)
 
     async def docs(_request: Request) -> Response:
         return HTMLResponse(docs_page("Phason API v1.0.3", f"{PREFIX}/openapi.json"))
 
-    routes += [
+    dev = "/devices/{deviceId}"
+    bad = (_BAD,)
+    routes = [
+        Endpoint("POST", "/generate_key", generate_key, Operation(
+            summary="Generate API Key",
+            description="Generate an API key with Basic authentication (account email and "
+            "password). The key is shown once; ductwork stores only its hash.",
+            tag="Authentication",
+            replies=(
+                Reply(200, "Successful operation.", wire.ApiKey),
+                Reply(401, f"{INVALID_USER} / {INVALID_PASSWORD}", wire.Message),
+            ),
+            security=("basicAuth",),
+        )),
+        Endpoint("GET", "/devices", devices, Operation(
+            summary="List devices",
+            description="All AutoFlex Connect devices of the key's account.",
+            tag="Device",
+            replies=(Reply(200, "Successful operation.", list[wire.DeviceOut]), _AUTH),
+            security=("Phasonkey",),
+        )),
+        Endpoint("GET", f"{dev}/time", endpoint(lambda s, a, r: s.device_time(a, did(r))),
+                 _on_device("Device time", "Current date, time and time zone of the device.",
+                            "Device", wire.DeviceTime)),
+        Endpoint("GET", f"{dev}/equipment_groups/history",
+                 endpoint(lambda s, a, r: s.group_history(a, did(r), q(r, "start"), q(r, "end"))),
+                 _on_device("Equipment group history",
+                            "Latest record of every equipment group; with start and end, every "
+                            "one-minute record in that range (at most 7 days).",
+                            "Equipment Group", list[wire.GroupReading], *_RANGE, extra=bad)),
+        Endpoint("GET", f"{dev}/equipment_groups/settings",
+                 endpoint(lambda s, a, r: s.group_settings(a, did(r), q(r, "group_id"))),
+                 _on_device("Equipment group settings",
+                            "Master setpoint, room settings mode and growth curve of one group.",
+                            "Equipment Group", wire.GroupSettings,
+                            Param("group_id", "query", "The ID of the group.", True, "17347"),
+                            extra=(*bad, Reply(404, "Equipment group not found on this device.",
+                                               wire.Message)))),
+        Endpoint("GET", f"{dev}/outputs/history",
+                 endpoint(lambda s, a, r: s.outputs(a, did(r), q(r, "start"), q(r, "end"))),
+                 _on_device("Output history",
+                            "Every output with its readings between start and end (latest only "
+                            "without a range).", "Output", list[wire.OutputOut], *_RANGE,
+                            extra=(Reply(422, END_BEFORE_START, wire.Message),))),
+        Endpoint("GET", f"{dev}/outputs/settings",
+                 endpoint(lambda s, a, r: s.output_settings(a, did(r), q(r, "module_num"),
+                                                            q(r, "io_num"))),
+                 _on_device("Output settings",
+                            "Settings of the output at a module position and I/O position; only "
+                            "the sections that apply to the output's function are present.",
+                            "Output", wire.OutputSettings,
+                            Param("module_num", "query", "Module position number.", True, "1"),
+                            Param("io_num", "query", "Output position on the module.", True, "1"),
+                            extra=(Reply(400, MODULE_NOT_SUPPORTED, wire.Message), *bad))),
+        Endpoint("GET", f"{dev}/inputs",
+                 endpoint(lambda s, a, r: s.inputs(a, did(r), q(r, "start"), q(r, "end"))),
+                 _on_device("Inputs", "Every input sensor with its readings between start and "
+                            "end (latest only without a range).", "Input", list[wire.InputOut],
+                            *_RANGE, extra=bad)),
+        Endpoint("GET", f"{dev}/growth_curves", endpoint(lambda s, a, r: s.curves(a, did(r))),
+                 _on_device("Growth curves", "All growth curves on the device.",
+                            "Growth Curves", wire.Curves)),
+        Endpoint("GET", f"{dev}/growth_curves/settings",
+                 endpoint(lambda s, a, r: s.curve_settings(a, did(r), q(r, "growth_curve_id"))),
+                 _on_device("Growth curve settings", "The seven steps of one growth curve.",
+                            "Growth Curves", wire.CurveSettings,
+                            Param("growth_curve_id", "query", "Growth curve ID.", True, "1"),
+                            extra=(*bad, Reply(404, "Growth curve not found on this device.",
+                                               wire.Message)))),
+        # The document and its docs page are not in the document.
         Endpoint("GET", "/openapi.json", openapi),
         Endpoint("GET", "/docs", docs),
-    ]
+    ]  # fmt: skip
+    document = openapi_document(routes)
     return Api(PREFIX, routes, PHASON_ERRORS)
 
 
@@ -153,91 +177,28 @@ _RANGE = (
 )  # fmt: skip
 
 
-def _get(path: str, summary: str, description: str, tag: str, body: Any, *params: Param,
-         extra: tuple[Reply, ...] = ()) -> Operation:  # fmt: skip
+def _on_device(summary: str, description: str, tag: str, body: Any, *params: Param,
+               extra: tuple[Reply, ...] = ()) -> Operation:  # fmt: skip
+    """A read of one device (its id in the path), with the replies every such read has."""
     return Operation(
-        method="GET",
-        path=path,
         summary=summary,
         description=description,
         tag=tag,
-        params=(_DEVICE_ID, *params) if "{deviceId}" in path else params,
+        params=(_DEVICE_ID, *params),
         replies=(Reply(200, "Successful operation.", body), _AUTH, _DEVICE, *extra),
         security=("Phasonkey",),
     )
 
 
-def operations() -> list[Operation]:
-    """Every v1.0.3 endpoint, in the document's order."""
-    dev = "/devices/{deviceId}"
-    bad = (_BAD,)
-    return [
-        Operation(
-            method="POST",
-            path="/generate_key",
-            summary="Generate API Key",
-            description="Generate an API key with Basic authentication (account email and "
-            "password). The key is shown once; ductwork stores only its hash.",
-            tag="Authentication",
-            replies=(
-                Reply(200, "Successful operation.", wire.ApiKey),
-                Reply(401, f"{INVALID_USER} / {INVALID_PASSWORD}", wire.Message),
-            ),
-            security=("basicAuth",),
-        ),
-        Operation(
-            method="GET",
-            path="/devices",
-            summary="List devices",
-            description="All AutoFlex Connect devices of the key's account.",
-            tag="Device",
-            replies=(Reply(200, "Successful operation.", list[wire.DeviceOut]), _AUTH),
-            security=("Phasonkey",),
-        ),
-        _get(f"{dev}/time", "Device time", "Current date, time and time zone of the device.",
-             "Device", wire.DeviceTime),
-        _get(f"{dev}/equipment_groups/history", "Equipment group history",
-             "Latest record of every equipment group; with start and end, every one-minute "
-             "record in that range (at most 7 days).", "Equipment Group",
-             list[wire.GroupReading], *_RANGE, extra=bad),
-        _get(f"{dev}/equipment_groups/settings", "Equipment group settings",
-             "Master setpoint, room settings mode and growth curve of one group.",
-             "Equipment Group", wire.GroupSettings,
-             Param("group_id", "query", "The ID of the group.", True, "17347"),
-             extra=(*bad, Reply(404, "Equipment group not found on this device.",
-                                wire.Message))),
-        _get(f"{dev}/outputs/history", "Output history",
-             "Every output with its readings between start and end (latest only without a "
-             "range).", "Output", list[wire.OutputOut], *_RANGE,
-             extra=(Reply(422, END_BEFORE_START, wire.Message),)),
-        _get(f"{dev}/outputs/settings", "Output settings",
-             "Settings of the output at a module position and I/O position; only the "
-             "sections that apply to the output's function are present.", "Output",
-             wire.OutputSettings,
-             Param("module_num", "query", "Module position number.", True, "1"),
-             Param("io_num", "query", "Output position on the module.", True, "1"),
-             extra=(Reply(400, MODULE_NOT_SUPPORTED, wire.Message), *bad)),
-        _get(f"{dev}/inputs", "Inputs", "Every input sensor with its readings between start "
-             "and end (latest only without a range).", "Input", list[wire.InputOut], *_RANGE,
-             extra=bad),
-        _get(f"{dev}/growth_curves", "Growth curves", "All growth curves on the device.",
-             "Growth Curves", wire.Curves),
-        _get(f"{dev}/growth_curves/settings", "Growth curve settings",
-             "The seven steps of one growth curve.", "Growth Curves", wire.CurveSettings,
-             Param("growth_curve_id", "query", "Growth curve ID.", True, "1"),
-             extra=(*bad, Reply(404, "Growth curve not found on this device.", wire.Message))),
-    ]  # fmt: skip
-
-
-def openapi_document() -> dict[str, Any]:
-    """The v1.0.3 OpenAPI document."""
+def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
+    """The v1.0.3 OpenAPI document, from the route table's operations."""
     return build_document(
         title="Phason API (ductwork)",
         version="1.0.3",
         description="Phason API v1.0.3 served by ductwork over simulated AutoFlex Connect "
         "barns. Authenticate with the `Phasonkey` header; get a key from POST /generate_key.",
         server_url=PREFIX,
-        operations=operations(),
+        routes=routes,
         security_schemes={
             "Phasonkey": {"type": "apiKey", "in": "header", "name": "Phasonkey"},
             "basicAuth": {"type": "http", "scheme": "basic"},
