@@ -26,6 +26,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ductwork.app import create_app
+from ductwork.registry import VENDORS
 from ductwork.runtime import Runtime
 from ductwork.vendors.flair.backend import FlairBackend
 from ductwork.vendors.flair.service import FlairService
@@ -188,12 +189,29 @@ def serve(world: World, *options: str) -> Iterator[str]:
         assert not errors, f"the live server logged errors, see {log_path}"
 
 
+@dataclass(frozen=True)
+class LiveServer:
+    """A real `ductwork serve` on the world's database: its main URL and each vendor's root
+    URL (the vendor at its real root paths on a port of its own)."""
+
+    base: str
+    roots: dict[str, str]
+
+
 @pytest.fixture(scope="session")
-def live_server(world: World) -> Iterator[str]:
-    """A real `ductwork serve` process on the world's database (no Flair token limit, like the
-    world's runtime); yields its base URL."""
-    with serve(world, "--flair-token-limit", "0") as base:
-        yield base
+def live(world: World) -> Iterator[LiveServer]:
+    """The session's real `ductwork serve` process on the world's database (no Flair token
+    limit, like the world's runtime), with every vendor on a port of its own too."""
+    ports = {vendor.name: _free_port() for vendor in VENDORS}
+    option = ",".join(f"{name}={port}" for name, port in ports.items())
+    with serve(world, "--flair-token-limit", "0", "--vendor-ports", option) as base:
+        yield LiveServer(base, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()})
+
+
+@pytest.fixture(scope="session")
+def live_server(live: LiveServer) -> str:
+    """The base URL of the session's real `ductwork serve` process."""
+    return live.base
 
 
 @pytest.fixture(scope="session", params=["inprocess", "live"])

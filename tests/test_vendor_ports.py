@@ -7,37 +7,35 @@ import httpx
 import pytest
 
 from ductwork.cli.serve import vendor_ports
-from tests.conftest import PREFIX, FlairWorld, World, _free_port, serve
+from tests.conftest import PREFIX, FlairWorld, LiveServer, World
 
 
-def test_vendor_ports_serve_the_real_root_paths(world: World, flair_world: FlairWorld) -> None:
+def test_vendor_ports_serve_the_real_root_paths(
+    world: World, flair_world: FlairWorld, live: LiveServer
+) -> None:
     """A client that joins absolute paths (`/oauth2/token`, `/api/...`, `/v1.0.3/...`) onto a
     vendor's root URL reaches the same API as one using the prefixed main port."""
-    phason_port, flair_port = _free_port(), _free_port()
-    ports = f"phason={phason_port},flair={flair_port}"
-    with serve(world, "--vendor-ports", ports, "--flair-token-limit", "0") as base:
-        flair_root = f"http://127.0.0.1:{flair_port}"
-        phason_root = f"http://127.0.0.1:{phason_port}"
-        tenant = flair_world.a
-        issued = httpx.post(
-            f"{flair_root}/oauth2/token",
-            data={"grant_type": "client_credentials", "client_id": tenant.client_id,
-                  "client_secret": tenant.client_secret, "scope": "structures.view"},
-        )  # fmt: skip
-        assert issued.status_code == 200, issued.text
-        headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
-        at_root = httpx.get(f"{flair_root}/api/structures", headers=headers)
-        prefixed = httpx.get(f"{base}/flair/api/structures", headers=headers)
-        assert at_root.status_code == 200
-        assert at_root.json() == prefixed.json()
-        key = {"Phasonkey": world.a.key}
-        devices = httpx.get(f"{phason_root}/v1.0.3/devices", headers=key)
-        assert devices.status_code == 200
-        assert devices.json() == httpx.get(f"{base}{PREFIX}/devices", headers=key).json()
-        # The vendor's own 404 shape at its root, not the dashboard's page.
-        missing = httpx.get(f"{flair_root}/api/no-such-type", headers=headers)
-        assert missing.status_code == 404
-        assert "errors" in missing.json()
+    base, flair_root, phason_root = live.base, live.roots["flair"], live.roots["phason"]
+    tenant = flair_world.a
+    issued = httpx.post(
+        f"{flair_root}/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": tenant.client_id,
+              "client_secret": tenant.client_secret, "scope": "structures.view"},
+    )  # fmt: skip
+    assert issued.status_code == 200, issued.text
+    headers = {"Authorization": f"Bearer {issued.json()['access_token']}"}
+    at_root = httpx.get(f"{flair_root}/api/structures", headers=headers)
+    prefixed = httpx.get(f"{base}/flair/api/structures", headers=headers)
+    assert at_root.status_code == 200
+    assert at_root.json() == prefixed.json()
+    key = {"Phasonkey": world.a.key}
+    devices = httpx.get(f"{phason_root}/v1.0.3/devices", headers=key)
+    assert devices.status_code == 200
+    assert devices.json() == httpx.get(f"{base}{PREFIX}/devices", headers=key).json()
+    # The vendor's own 404 shape at its root, not the dashboard's page.
+    missing = httpx.get(f"{flair_root}/api/no-such-type", headers=headers)
+    assert missing.status_code == 404
+    assert "errors" in missing.json()
 
 
 @pytest.mark.parametrize(
