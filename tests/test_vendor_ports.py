@@ -28,6 +28,9 @@ def test_vendor_ports_serve_the_real_root_paths(
     prefixed = httpx.get(f"{base}/flair/api/structures", headers=headers)
     assert at_root.status_code == 200
     assert at_root.json() == prefixed.json()
+    # The docs page's "Try it out" sends the prefixed path (its server is /flair): kept as is.
+    tried = httpx.get(f"{flair_root}/flair/api/structures", headers=headers)
+    assert tried.json() == prefixed.json()
     key = {"Phasonkey": world.a.key}
     devices = httpx.get(f"{phason_root}/v1.0.3/devices", headers=key)
     assert devices.status_code == 200

@@ -167,8 +167,8 @@ class App:
         if self.ports:
             server = scope.get("server")
             prefix = self.ports.get(server[1]) if server else None
-            if prefix is not None:
-                return prefix + path
+            if prefix is not None:  # (a prefixed path, e.g. from a docs page, is kept)
+                return path if path.startswith(prefix + "/") else prefix + path
         if not self.hosts:
             return path
         for name, value in scope["headers"]:

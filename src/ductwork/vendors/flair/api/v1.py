@@ -362,6 +362,30 @@ _PROBLEMS = (
 )
 
 
+_VERBS = {
+    ("GET", 1): "List the account's {t}",
+    ("POST", 1): "Create one of the {t}",
+    ("GET", 2): "One of the {t}",
+    ("PATCH", 2): "Change one of the {t}",
+    ("PUT", 2): "Change one of the {t}",
+    ("DELETE", 2): "Delete one of the {t}",
+    ("GET", 3): "What a resource's {r} relationship names",
+    ("GET", 4): "A relationship's linkage (type and id of what it names)",
+    ("POST", 4): "Add to a to-many relationship",
+    ("PATCH", 4): "Replace a relationship's linkage",
+    ("DELETE", 4): "Remove from a to-many relationship",
+}
+
+
+def _summary(method: str, path: str) -> str:
+    """What a reader of the docs page sees for a JSON:API route."""
+    parts = path.strip("/").split("/")[1:]  # after "api"
+    if not parts:
+        return "The API root: a link to every resource type (no token needed)"
+    text = _VERBS.get((method, len(parts)), f"{method} {path}")
+    return text.format(t=parts[0].replace("{type}", "resources"), r=parts[-1])
+
+
 def _resource_operation(method: str, path: str) -> Operation:
     """A JSON:API route's operation, from its method and path: the status of success, the
     path parameters, paging on reads; the root needs no token."""
@@ -375,9 +399,9 @@ def _resource_operation(method: str, path: str) -> Operation:
         )
     root = path in ("/api", "/api/")
     return Operation(
-        summary=f"{method} {path}",
+        summary=_summary(method, path),
         description="JSON:API resource endpoint (see docs/flair.md).",
-        tag=path.split("/")[2] if path.count("/") > 1 else "api",
+        tag="api" if root or "{type}" in path else path.split("/")[2],
         params=params,
         replies=(
             Reply(status, "Success.", None if status == 204 else Document),
