@@ -199,7 +199,7 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live(world: World) -> Iterator[LiveServer]:
+def live_process(world: World) -> Iterator[LiveServer]:
     """The session's real `ductwork serve` process on the world's database (no Flair token
     limit, like the world's runtime), with every vendor on a port of its own too."""
     ports = {vendor.name: _free_port() for vendor in VENDORS}
@@ -209,9 +209,9 @@ def live(world: World) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def live_server(live: LiveServer) -> str:
+def live_server(live_process: LiveServer) -> str:
     """The base URL of the session's real `ductwork serve` process."""
-    return live.base
+    return live_process.base
 
 
 @pytest.fixture(scope="session", params=["inprocess", "live"])

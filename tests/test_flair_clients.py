@@ -24,17 +24,17 @@ JS = Path(__file__).parent / "js"
 
 
 @contextlib.contextmanager
-def _flair_root(live: LiveServer) -> Iterator[str]:
+def _flair_root(live_process: LiveServer) -> Iterator[str]:
     """The session's live server's Flair API at its real root paths."""
-    yield live.roots["flair"]
+    yield live_process.roots["flair"]
 
 
-def test_flairaio(world: World, live: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flairaio(world: World, live_process: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """flairaio 0.2.0 (Home Assistant's Flair library): `get_flair_data()` over the demo home
     (structures, their related rooms, pucks, vents, bridges... and each device's current
     reading), then a vent and a room set point updated and read back."""
     tenant = flair_home_tenant(world.runtime, "flairaio@example.com")
-    with _flair_root(live) as root:
+    with _flair_root(live_process) as root:
         # Endpoint is a str enum; BASE_URL is the one setting the library offers.
         monkeypatch.setattr(Endpoint.BASE_URL, "_value_", root)
         assert f"{Endpoint.BASE_URL}/api" == f"{root}/api"
@@ -65,12 +65,12 @@ def test_flairaio(world: World, live: LiveServer, monkeypatch: pytest.MonkeyPatc
         asyncio.run(scenario())
 
 
-def test_flair_client(world: World, live: LiveServer) -> None:
+def test_flair_client(world: World, live_process: LiveServer) -> None:
     """flair-client 1.0.0 (Flair's own thin client): `make_client` on the vendor port's root
     (a client-credentials token from /oauth/token, then the API root's links), structures
     listed, a structure's `rooms` relationship followed, a vent updated."""
     tenant = flair_home_tenant(world.runtime, "flair-client@example.com")
-    with _flair_root(live) as root:
+    with _flair_root(live_process) as root:
         client = make_client(tenant.client_id, tenant.client_secret, f"{root}/")
         assert client.token
         structures = client.get("structures")
@@ -88,7 +88,7 @@ def test_flair_client(world: World, live: LiveServer) -> None:
         assert room.type_ == "rooms"
 
 
-def test_flair_api_ts(world: World, live: LiveServer) -> None:
+def test_flair_api_ts(world: World, live_process: LiveServer) -> None:
     """flair-api-ts 1.0.31 (Homebridge's Flair client, from npm; `make test` installs it in
     tests/js): a password login, the primary structure, pucks and vents with their current
     readings, a vent set and a room set point; then a client-credentials token, which the
@@ -97,7 +97,7 @@ def test_flair_api_ts(world: World, live: LiveServer) -> None:
     assert node, "node is needed for the npm clients' tests"
     assert (JS / "node_modules" / "flair-api-ts").is_dir(), "run: npm ci --prefix tests/js"
     tenant = flair_home_tenant(world.runtime, "flair-api-ts@example.com")
-    with _flair_root(live) as root:
+    with _flair_root(live_process) as root:
         arguments = [root, tenant.client_id, tenant.client_secret, tenant.email, tenant.password]
         run = subprocess.run(
             [node, str(JS / "flair-api-ts.js"), *arguments],

@@ -11,11 +11,15 @@ from tests.conftest import PREFIX, FlairWorld, LiveServer, World
 
 
 def test_vendor_ports_serve_the_real_root_paths(
-    world: World, flair_world: FlairWorld, live: LiveServer
+    world: World, flair_world: FlairWorld, live_process: LiveServer
 ) -> None:
     """A client that joins absolute paths (`/oauth2/token`, `/api/...`, `/v1.0.3/...`) onto a
     vendor's root URL reaches the same API as one using the prefixed main port."""
-    base, flair_root, phason_root = live.base, live.roots["flair"], live.roots["phason"]
+    base, flair_root, phason_root = (
+        live_process.base,
+        live_process.roots["flair"],
+        live_process.roots["phason"],
+    )
     tenant = flair_world.a
     issued = httpx.post(
         f"{flair_root}/oauth2/token",
