@@ -1,0 +1,1 @@
+"""The Automate Green API's route tables."""
