@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ductwork.vendors.automategreen import VENDOR as AUTOMATEGREEN
 from ductwork.vendors.contract import Vendor
 from ductwork.vendors.flair import VENDOR as FLAIR
 from ductwork.vendors.phason import VENDOR as PHASON
 
-VENDORS: tuple[Vendor, ...] = (PHASON, FLAIR)
+VENDORS: tuple[Vendor, ...] = (PHASON, FLAIR, AUTOMATEGREEN)
 
 
 def vendor(name: str) -> Vendor:

@@ -125,6 +125,19 @@ def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
     return lines
 
 
+def _log_config(log_level: str) -> dict[str, Any]:
+    """uvicorn's logging, with ductwork's own loggers printed the same way ("ERROR:    ...")
+    at the same level (without it they reach Python's last-resort handler, bare)."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    level = "DEBUG" if log_level.lower() == "trace" else log_level.upper()
+    config["loggers"]["ductwork"] = {"handlers": ["default"], "level": level, "propagate": False}
+    return config
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Main HTTP port.")
@@ -197,6 +210,7 @@ def serve(
             app,
             host=host,
             port=port,
+            log_config=_log_config(log_level),
             log_level=log_level,
             access_log=log_level.lower() in ("debug", "trace", "info"),
             lifespan="on",

@@ -37,18 +37,28 @@ class TwinRow:
     id: str = "id"
     minute: str = "sim_minute"
     state: str = "state"
+    # A column counting every write of the twin, for kinds whose twins also change between
+    # minutes (a command at the current minute): the claim then compares it too.
+    version: str | None = None
 
     def claim(
-        self, connection: Connection, twin_id: int, done: int, end: int, state: dict[str, Any]
+        self,
+        connection: Connection,
+        twin_id: int,
+        done: int,
+        end: int,
+        state: dict[str, Any],
+        version: int = 0,
     ) -> bool:
         """Move the twin from minute `done` to `end` with its new state, unless another process
-        moved it meanwhile (then nothing changes and the answer is False)."""
+        moved or changed it meanwhile (then nothing changes and the answer is False)."""
         c = self.table.c
-        advanced = connection.execute(
-            sa.update(self.table)
-            .where(c[self.id] == twin_id, c[self.minute] == done)
-            .values({self.minute: end, self.state: state})
-        )
+        where = [c[self.id] == twin_id, c[self.minute] == done]
+        values: dict[str, Any] = {self.minute: end, self.state: state}
+        if self.version is not None:
+            where.append(c[self.version] == version)
+            values[self.version] = version + 1
+        advanced = connection.execute(sa.update(self.table).where(*where).values(values))
         return advanced.rowcount == 1
 
 
@@ -59,6 +69,7 @@ class Loaded(Generic[T]):
     config: T
     minute: int
     state: dict[str, Any]
+    version: int = 0  # the row's write count, where its TwinRow keeps one
 
 
 class TwinKind(Protocol[T, C]):
@@ -131,12 +142,38 @@ class TwinRunner(Generic[T, C]):
                 end = min(minute, done + kind.chunk_minutes)
                 chunk = kind.step(loaded, end)
                 with self._engine.begin() as connection:
-                    if not kind.row.claim(connection, twin_id, done, end, loaded.state):
+                    if not kind.row.claim(
+                        connection, twin_id, done, end, loaded.state, loaded.version
+                    ):
                         continue  # another process advanced it meanwhile: start from its state
                     kind.persist(connection, twin_id, chunk, end, end == minute)
                 self._known[twin_id] = end
                 if progress is not None:
                     progress(end - done)
+
+    def apply(self, twin_id: int, minute: int, change: Callable[[Loaded[T]], C]) -> C:
+        """Catch the twin up to `minute`, then change it there: `change` alters the loaded
+        state in place (or raises, and nothing is written) and returns what `persist` writes
+        with the new state, in one transaction that commits only if no other process wrote
+        the twin meanwhile (else it runs again on the newer twin). Its result is returned."""
+        kind = self.kind
+        while True:
+            self.catch_up(twin_id, minute)
+            with self._lock(twin_id):
+                with self._engine.connect() as connection:
+                    loaded = kind.load(connection, twin_id)
+                if loaded.minute < minute:
+                    continue
+                result = change(loaded)
+                with self._engine.begin() as connection:
+                    if not kind.row.claim(
+                        connection, twin_id, loaded.minute, loaded.minute, loaded.state,
+                        loaded.version,
+                    ):  # fmt: skip
+                        continue
+                    kind.persist(connection, twin_id, result, loaded.minute, True)
+                self._known[twin_id] = loaded.minute
+                return result
 
     def reset(self, twin_id: int, rewrite: Callable[[Connection], None]) -> None:
         """Run `rewrite` (a new start for the twin's row and history) in one transaction while

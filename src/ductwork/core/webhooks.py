@@ -54,7 +54,10 @@ deliveries = sa.Table(
     sa.Column("source", sa.String(64), nullable=False),  # the subscription, e.g. flair-callback:3
     sa.Column("event_type", sa.String(64), nullable=False),
     sa.Column("url", sa.String(2000), nullable=False),
-    sa.Column("secret", sa.String(100), nullable=False),  # kept to sign; never shown or logged
+    # The HTTP method; messages of a vendor's own rules (Automate Green actions) may GET.
+    sa.Column("method", sa.String(8), nullable=False, server_default="POST"),
+    # Kept to sign; never shown or logged. Empty: sent unsigned (a vendor rule's plain request).
+    sa.Column("secret", sa.String(100), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),  # the exact body that is signed and sent
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
@@ -112,6 +115,7 @@ class Claimed:
     payload: str
     attempts: int
     claim: str
+    method: str = "POST"
 
 
 def _iso(at: float | None) -> str | None:
@@ -146,8 +150,10 @@ class Outbox:
         url: str,
         secret: str,
         payload: str,
+        method: str = "POST",
     ) -> str:
-        """Add a message inside the caller's transaction; it is due at once."""
+        """Add a message inside the caller's transaction; it is due at once. An empty
+        `secret` sends it unsigned, an empty `payload` with no body."""
         message_id = "msg_" + secrets.token_hex(16)
         now = self._now()
         connection.execute(
@@ -158,6 +164,7 @@ class Outbox:
                 source=source,
                 event_type=event_type,
                 url=url,
+                method=method,
                 secret=secret,
                 payload=payload,
                 status=PENDING,
@@ -202,23 +209,27 @@ class Outbox:
                 ).rowcount
                 if won == 1:
                     found.append(
-                        Claimed(row.id, row.url, row.secret, row.payload, row.attempts, claim)
+                        Claimed(row.id, row.url, row.secret, row.payload, row.attempts, claim,
+                                row.method)  # fmt: skip
                     )
         return found
 
     def attempt(self, message: Claimed, client: httpx.Client) -> None:
         """POST one message and record the outcome (only while this process holds it)."""
         timestamp = int(self._now())
-        headers = {
-            "content-type": "application/json",
-            "webhook-id": message.id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(message.secret, message.id, timestamp, message.payload),
-        }
+        headers = {"content-type": "application/json"} if message.payload else {}
+        if message.secret:
+            headers.update({
+                "webhook-id": message.id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": sign(message.secret, message.id, timestamp, message.payload),
+            })  # fmt: skip
         code: int | None = None
         error: str | None = None
         try:
-            response = client.post(message.url, content=message.payload.encode(), headers=headers)
+            response = client.request(
+                message.method, message.url, content=message.payload.encode(), headers=headers
+            )
             code = response.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}"
@@ -274,6 +285,7 @@ class Outbox:
                 "source": r.source,
                 "event_type": r.event_type,
                 "url": r.url,
+                "method": r.method,
                 "status": r.status,
                 "attempts": r.attempts,
                 "next_attempt_at": _iso(r.next_attempt_at) if r.status == PENDING else None,

@@ -50,6 +50,7 @@ houses = sa.Table(
     sa.Column("seed", sa.Integer, nullable=False),
     sa.Column("sim_minute", sa.Integer, nullable=False),
     sa.Column("state", sa.JSON, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # counts writes: commands between minutes
     sa.Column("created_at", sa.Float, nullable=False),
     sa.UniqueConstraint("account_id", name="uq_ag_houses_account"),
 )
@@ -83,7 +84,9 @@ devices = sa.Table(
     sa.Column("sn", sa.String(64), nullable=True),
     sa.Column("country", sa.String(8), nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
-    sa.Column("last_update", sa.Float, nullable=False),  # account clock
+    sa.Column("last_update", sa.Float, nullable=False),  # account clock: the record's last change
+    sa.Column("status_id", sa.String(16), nullable=True),  # the newest status record
+    sa.Column("status_at", sa.Float, nullable=True),
     sa.Index("ix_ag_devices_account", "account_id"),
 )
 
