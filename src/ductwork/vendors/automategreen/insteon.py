@@ -76,6 +76,7 @@ START_OFFSET_F = 0.5
 STOP_OFFSET_F = 0.5
 MIN_CYCLE_SECONDS = 180.0
 SETBACK_F = 4.0
+DISPLAY_HYSTERESIS_F = 0.75
 SETPOINT_RANGE_F = (40.0, 95.0)
 SETPOINT_GAP_F = 2.0
 HOUSE_ENVELOPE = Envelope(
@@ -479,10 +480,11 @@ class Thermostat(_Model):
     450 m³ house, UA 220 W/K, 16x air mass; furnace/AC of the default `AirHandler`).
 
     Set points in whole °F (40-95; the cool set point is kept 2 °F above the heat one, moving
-    the other when one is set). The displayed temperature is whole °F; `temp` is reported when
-    it changes, `heating`/`cooling`/`off` when the equipment starts or stops. Options:
-    `mode` (off/heat/cool/auto, default auto), `heatSetpoint` (68), `coolSetpoint` (76),
-    `start_f` (the room's temperature at the start, default the heat set point).
+    the other when one is set). The displayed temperature is whole °F (with 0.25 °F of
+    hysteresis); `temp` is reported when it changes, `heating`/`cooling`/`off` when the
+    equipment starts or stops. Options: `mode` (off/heat/cool/auto, default auto),
+    `heatSetpoint` (68), `coolSetpoint` (76), `start_f` (the room's temperature at the start,
+    default the heat set point).
     """
 
     kind = "thermostat"
@@ -521,7 +523,13 @@ class Thermostat(_Model):
 
     @staticmethod
     def _shown(state: Json) -> int:
-        return round(c_to_f(state["air_c"]))
+        """The displayed whole °F: it moves when the room is 0.75 °F away from it (chosen: no
+        flicker at x.5)."""
+        temp = c_to_f(state["air_c"])
+        shown = state.get("shown")
+        if shown is not None and abs(temp - shown) < DISPLAY_HYSTERESIS_F:
+            return int(shown)
+        return round(temp)
 
     def _status(self, state: Json, at: float) -> Json:
         rh = ZoneAir(state["air_c"], state["air_w"]).humidity
