@@ -115,7 +115,9 @@ def advance(client: httpx.Client, email: str, seconds: float) -> None:
 def claims(token: str) -> dict[str, Any]:
     """A JWT's payload, unverified."""
     payload = token.split(".")[1]
-    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    decoded: dict[str, Any] = json.loads(
+        base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    )
     return decoded
 
 
@@ -210,7 +212,9 @@ def test_tokens_list_and_revoke(client: httpx.Client, dana: AgTenant) -> None:
     assert client.delete(f"{AG}/tokens/{own}", headers=dana.headers).status_code == 204
     revoked = client.get(f"{AG}/gateways", headers=headers)
     assert (revoked.status_code, revoked.text) == (401, "Unauthorized")
-    assert own not in [t["id"] for t in client.get(f"{AG}/tokens", headers=dana.headers).json()["tokens"]]
+    assert own not in [
+        t["id"] for t in client.get(f"{AG}/tokens", headers=dana.headers).json()["tokens"]
+    ]
     assert client.delete(f"{AG}/tokens/{own}", headers=dana.headers).status_code == 404
 
 
@@ -246,7 +250,9 @@ def test_gateways(client: httpx.Client, dana: AgTenant) -> None:
     client.put(f"{AG}/gateways/{dana.gateway}", headers=dana.headers, json={"name": "Home Hub"})
 
 
-def test_reload_lists_a_device_linked_on_the_twin_side(client: httpx.Client, fresh: AgTenant) -> None:
+def test_reload_lists_a_device_linked_on_the_twin_side(
+    client: httpx.Client, fresh: AgTenant
+) -> None:
     linked = client.post(f"/_ductwork/automategreen/gateways/{fresh.gateway}/link",
                          json={"kind": "outlet", "name": "Garage Outlet"})  # fmt: skip
     assert linked.status_code == 201, linked.text
@@ -301,8 +307,21 @@ def test_device_shapes(client: httpx.Client, dana: AgTenant) -> None:
         assert isinstance(entry["status"]["date"], int)
         assert entry["status"]["deviceId"] == entry["id"]
         assert set(entry["type"]) == {"description", "name", "profile"}
-    assert {"switch", "outlet", "dimmer", "thermostat", "motion", "door", "leak", "temperature",
-            "temp_humidity", "flow", "current", "photocell", "power_controller"} <= kinds
+    assert {
+        "switch",
+        "outlet",
+        "dimmer",
+        "thermostat",
+        "motion",
+        "door",
+        "leak",
+        "temperature",
+        "temp_humidity",
+        "flow",
+        "current",
+        "photocell",
+        "power_controller",
+    } <= kinds
     only_hub = client.get(f"{AG}/devices", headers=dana.headers,
                           params={"gateway": dana.gateway}).json()["devices"]  # fmt: skip
     assert only_hub and all(d.get("gateway") == dana.gateway for d in only_hub)
@@ -346,7 +365,9 @@ def test_dimmer_levels_json_and_form(client: httpx.Client, fresh: AgTenant) -> N
     assert after["status"]["info"]["level"] == 30  # nothing half-applied
 
 
-def test_async_command_answers_202_and_lands_in_statuses(client: httpx.Client, fresh: AgTenant) -> None:
+def test_async_command_answers_202_and_lands_in_statuses(
+    client: httpx.Client, fresh: AgTenant
+) -> None:
     outlet = fresh.device("outlet")
     answer = client.post(f"{AG}/devices/{outlet}/command", headers=fresh.headers,
                          params={"async": "true"}, json={"command": {"name": "on"}})  # fmt: skip
@@ -453,7 +474,7 @@ class Receiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            do_GET = do_POST = do_PUT = _record  # noqa: N815
+            do_GET = do_POST = do_PUT = _record
 
             def log_message(self, *_args: Any) -> None:
                 """Quiet."""
@@ -670,7 +691,9 @@ def test_offline_power_controller(client: httpx.Client, fresh: AgTenant) -> None
 
 
 # ------------------------------------------------------------------ isolation and errors
-def test_tenant_isolation_on_every_route(client: httpx.Client, dana: AgTenant, erin: AgTenant) -> None:
+def test_tenant_isolation_on_every_route(
+    client: httpx.Client, dana: AgTenant, erin: AgTenant
+) -> None:
     theirs_device, theirs_gateway = erin.device("switch"), erin.gateway
     action = client.post(f"{AG}/actions", headers=erin.headers, json={
         "device": theirs_device, "type": "request", "event": "turnOn",

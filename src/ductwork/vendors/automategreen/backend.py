@@ -82,8 +82,13 @@ class AutomateGreenBackend(Backend):
         if motion is None or light is None:
             return
         kinds = {s.id: s.kind for s in specs}
-        body = {"device": motion.id, "type": "command", "event": "motion",
-                "deviceToControlId": light.id, "options": {"command": {"name": "on"}}}
+        body = {
+            "device": motion.id,
+            "type": "command",
+            "event": "motion",
+            "deviceToControlId": light.id,
+            "options": {"command": {"name": "on"}},
+        }
         definition = rules.definition(body, "motion", kinds)
         connection.execute(sa.insert(schema.actions).values(
             id=short_id(), account_id=account.id, device_id=motion.id, definition=definition,
@@ -116,7 +121,7 @@ class AutomateGreenBackend(Backend):
         e = html.escape
         try:
             listed = self.service.devices(account)["devices"]
-        except Exception:  # noqa: BLE001 (the dashboard shows what it can)
+        except Exception:
             return ""
         rows = []
         for entry in listed:

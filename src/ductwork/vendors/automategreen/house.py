@@ -27,7 +27,7 @@ import numpy as np
 
 from ductwork.core.noise import unit
 from ductwork.core.physics.weather import Climate, weather_series
-from ductwork.vendors.automategreen import ids, insteon
+from ductwork.vendors.automategreen import ids, insteon, power
 from ductwork.vendors.automategreen.devices import (
     DeviceModel,
     Environment,
@@ -124,15 +124,20 @@ def new_house(seed: int, site: Site, devices: Sequence[DeviceSpec], at: float) -
     return house.state
 
 
+# Every kind of device a house may hold: the Insteon and Sensor Hub models and the Power
+# Controller.
+MODELS: dict[str, DeviceModel] = {**insteon.MODELS, **power.MODELS}
+
+
 class House:
     """A house's devices driven minute by minute; all state lives in `state` (JSON)."""
 
     def __init__(
-        self, state: Json, seed: int, models: Mapping[str, DeviceModel] = insteon.MODELS
+        self, state: Json, seed: int, models: Mapping[str, DeviceModel] | None = None
     ) -> None:
         self.state = state
         self.seed = seed
-        self.models = models
+        self.models = MODELS if models is None else models
         self.site = Site.from_json(state["site"])
 
     def _model(self, device_id: str) -> tuple[DeviceModel, Json]:
@@ -199,7 +204,10 @@ class House:
         device_state = model.initial(spec.to_json(), self.seed, at)
         self.state["devices"][spec.id] = {"spec": spec.to_json(), "state": device_state}
         self._unlink(spec.id)
-        return list(model.refresh(device_state, at, self.seed).reports)
+        try:
+            return list(model.refresh(device_state, at, self.seed).reports)
+        except DeviceOffline:  # not on line yet (a Power Controller initialising)
+            return []
 
     def remove(self, device_id: str) -> None:
         """A device leaves the cloud and its hub (chosen: a reload does not bring it back)."""

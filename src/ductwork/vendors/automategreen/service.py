@@ -26,14 +26,12 @@ from ductwork.core.twins import Loaded, TwinRunner
 from ductwork.core.webhooks import Outbox
 from ductwork.vendors.automategreen import rules, schema
 from ductwork.vendors.automategreen.devices import (
-    INITIALIZING,
     CommandRejected,
     DeviceOffline,
     Json,
     Outcome,
 )
 from ductwork.vendors.automategreen.exceptions import (
-    AutomateGreenError,
     bad_request,
     forbidden,
     not_found,
@@ -43,10 +41,11 @@ from ductwork.vendors.automategreen.house import DeviceSpec, House, Site, new_ho
 from ductwork.vendors.automategreen.ids import short_id
 from ductwork.vendors.automategreen.store import (
     Chunk,
-    Engine as ActionEngine,
     HouseConfig,
     HouseKind,
-    status_record,
+)
+from ductwork.vendors.automategreen.store import (
+    Engine as ActionEngine,
 )
 from ductwork.vendors.automategreen.tokens import Tokens, iso
 
@@ -57,7 +56,32 @@ GATEWAY_TYPE = {"description": "Insteon Hub (2245-222)", "name": "hub", "profile
 GATEWAY_INFO = {"hubType": "HUB2", "binVer": "Hub2-V03-20140617", "plmVer": "9D",
                 "firmwareVer": "1002", "port": "25105"}  # fmt: skip
 COUNTRIES = frozenset(
-    "US CA MX GB IE FR DE NL BE LU CH AT IT ES PT DK SE NO FI PL CZ AU NZ JP".split()
+    [
+        "US",
+        "CA",
+        "MX",
+        "GB",
+        "IE",
+        "FR",
+        "DE",
+        "NL",
+        "BE",
+        "LU",
+        "CH",
+        "AT",
+        "IT",
+        "ES",
+        "PT",
+        "DK",
+        "SE",
+        "NO",
+        "FI",
+        "PL",
+        "CZ",
+        "AU",
+        "NZ",
+        "JP",
+    ]
 )
 SERIAL_PREFIX = "PC-"
 
@@ -139,8 +163,14 @@ class AutomateGreen:
         return int(
             connection.execute(
                 sa.insert(schema.houses)
-                .values(account_id=account.id, seed=account.seed, sim_minute=int(start // 60),
-                        state=state, version=0, created_at=start)  # fmt: skip
+                .values(
+                    account_id=account.id,
+                    seed=account.seed,
+                    sim_minute=int(start // 60),
+                    state=state,
+                    version=0,
+                    created_at=start,
+                )  # fmt: skip
                 .returning(schema.houses.c.id)
             ).scalar_one()
         )
@@ -165,7 +195,9 @@ class AutomateGreen:
         if house is not None:
             self.runner.catch_up(house, int(self._clocks.now(account_id) // 60))
 
-    def _apply(self, account: Account, change: Callable[[House, HouseConfig, Chunk, float], R]) -> R:
+    def _apply(
+        self, account: Account, change: Callable[[House, HouseConfig, Chunk, float], R]
+    ) -> R:
         """Change the account's twin at its now; `change` fills the chunk (reports go through
         the action engine) and returns the answer; all of it commits together."""
         house_id = self._ensure_house(account)
@@ -232,7 +264,9 @@ class AutomateGreen:
             lastUpdate=iso(row.last_update),
             name=row.name,
             status={
-                "date": int(round((row.status_at if row.status_at is not None else row.created_at) * 1000)),
+                "date": int(
+                    round((row.status_at if row.status_at is not None else row.created_at) * 1000)
+                ),
                 "deviceId": row.id,
                 "id": row.status_id,
                 "info": info,
@@ -308,8 +342,11 @@ class AutomateGreen:
 
         def change(house: House, config: HouseConfig, chunk: Chunk, at: float) -> None:
             missing = [s for s in house.linked(gateway_id) if s.id not in config.known]
+            reports = []
             for spec in missing:
                 config.known[spec.id] = spec.kind
+                if spec.id not in house.state["devices"]:  # linked since: it joins now
+                    reports += house.add(spec, at)
 
             def write(connection: Connection) -> None:
                 for spec in missing:
@@ -324,6 +361,7 @@ class AutomateGreen:
                 )
 
             chunk.writes.append(write)
+            ActionEngine(house, config, chunk).handle(reports)
 
         self._apply(account, change)
         snapshot = self._snapshot(account)
@@ -396,7 +434,9 @@ class AutomateGreen:
         del row
         return self._apply(account, change)
 
-    def command(self, account: Account, device_id: str, body: Json, asynchronous: bool) -> Json | None:
+    def command(
+        self, account: Account, device_id: str, body: Json, asynchronous: bool
+    ) -> Json | None:
         """`POST /devices/{id}/command`: the body's `command` object to the device."""
         command = body.get("command")
         if not isinstance(command, dict) or not command:
@@ -417,7 +457,9 @@ class AutomateGreen:
             answer["responseCodes"] = list(outcome.codes)
         return answer
 
-    def update_device(self, account: Account, device_id: str, body: Json, asynchronous: bool) -> Json | None:
+    def update_device(
+        self, account: Account, device_id: str, body: Json, asynchronous: bool
+    ) -> Json | None:
         """`PUT /devices/{id}`: its `name` (the cloud's), and its settings (`info`,
         `schedule`: the device's), applied together or not at all."""
         row = self._known(account, device_id)
@@ -455,7 +497,9 @@ class AutomateGreen:
             config.known.pop(device_id, None)
 
             def write(connection: Connection) -> None:
-                connection.execute(sa.delete(schema.devices).where(schema.devices.c.id == device_id))
+                connection.execute(
+                    sa.delete(schema.devices).where(schema.devices.c.id == device_id)
+                )
 
             chunk.writes.append(write)
 
@@ -520,7 +564,11 @@ class AutomateGreen:
         start: float
         end = now
         if isinstance(date, dict):
-            start = parse_date(_str(date.get("start")), "date[start]") if date.get("start") is not None else now - 86_400
+            start = (
+                parse_date(_str(date.get("start")), "date[start]")
+                if date.get("start") is not None
+                else now - 86_400
+            )
             if date.get("end") is not None:
                 end = parse_date(_str(date.get("end")), "date[end]")
         elif date is not None:
@@ -532,9 +580,12 @@ class AutomateGreen:
         if end - start > MAX_STATUS_DAYS * 86_400:
             raise bad_request("The date range for a single request is limited to 10 days")
         s = schema.statuses.c
+        # Before `date[end]`; up to and including now when it is left out (a status sent this
+        # instant, on a frozen clock, is in the answer).
+        before = s.at < end if end != now else s.at <= end
         query = (
             sa.select(schema.statuses)
-            .where(s.account_id == account.id, s.at >= start, s.at < end)
+            .where(s.account_id == account.id, s.at >= start, before)
             .order_by(s.at, s.id)
         )
         if device is not None:
@@ -622,8 +673,11 @@ class AutomateGreen:
             connection.execute(
                 sa.update(schema.actions)
                 .where(a.id == action_id, a.account_id == account.id)
-                .values(device_id=device, definition=definition,
-                        armed={} if device != old.device_id else old.armed)  # fmt: skip
+                .values(
+                    device_id=device,
+                    definition=definition,
+                    armed={} if device != old.device_id else old.armed,
+                )  # fmt: skip
             )
         return self.action(account, action_id)
 
@@ -708,5 +762,3 @@ def _raw(row: Row[Any]) -> Json:
         "info": row.info,
         "__v": 0,
     }
-
-

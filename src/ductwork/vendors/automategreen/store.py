@@ -106,7 +106,7 @@ def status_record(status_id: str, report: Report) -> Json:
 
 def local_time(house: House, at: float) -> dt.datetime:
     """The instant in the house's local time (its site's UTC offset)."""
-    offset = dt.timedelta(hours=house.utc_offset_hours)
+    offset = dt.timedelta(hours=house.site.climate.utc_offset_hours)
     return dt.datetime.fromtimestamp(at, dt.timezone(offset))
 
 
@@ -144,7 +144,9 @@ class Engine:
             actions = self._by_device.get(report.device_id)
             if not actions or not report.events:
                 continue
-            context = rules.Context(local_time(self.house, report.at), self._device_state(report.at))
+            context = rules.Context(
+                local_time(self.house, report.at), self._device_state(report.at)
+            )
             for action in actions:
                 fire, armed = rules.evaluate(action.definition, action.armed, report, context)
                 if armed != action.armed:
@@ -191,7 +193,9 @@ class HouseKind:
 
     def load(self, connection: Connection, house_id: int) -> Loaded[HouseConfig]:
         """The house row, the devices the cloud knows and the account's actions."""
-        row = connection.execute(sa.select(schema.houses).where(schema.houses.c.id == house_id)).one()
+        row = connection.execute(
+            sa.select(schema.houses).where(schema.houses.c.id == house_id)
+        ).one()
         d, a = schema.devices.c, schema.actions.c
         known = {
             r.id: r.kind

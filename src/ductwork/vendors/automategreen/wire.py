@@ -56,7 +56,7 @@ class Gateway(msgspec.Struct):
     address: str
     id: str
     info: Info
-    lastUpdate: str  # noqa: N815 (the vendor's name)
+    lastUpdate: str
     name: str
     type: DeviceType
 
@@ -79,7 +79,7 @@ class DeviceStatus(msgspec.Struct, omit_defaults=True):
 
     state: str
     date: int | str | None = None
-    deviceId: str | None = None  # noqa: N815
+    deviceId: str | None = None
     id: str | None = None
     info: Info | None = None
 
@@ -95,7 +95,7 @@ class Device(msgspec.Struct, omit_defaults=True):
     info: Info
     name: str | None = None
     gateway: str | None = None
-    lastUpdate: str | None = None  # noqa: N815
+    lastUpdate: str | None = None
     sn: str | None = None
     country: str | None = None
 
@@ -105,7 +105,7 @@ class DeviceAnswer(msgspec.Struct, omit_defaults=True):
     `responseCodes`)."""
 
     device: Device
-    responseCodes: list[int] | None = None  # noqa: N815
+    responseCodes: list[int] | None = None
 
 
 class WrappedDevice(msgspec.Struct):
@@ -117,7 +117,9 @@ class WrappedDevice(msgspec.Struct):
 class DeviceList(msgspec.Struct):
     """`GET /devices`: Insteon devices as they are, Power Controllers as `{"device": ...}`."""
 
-    devices: list[Device | WrappedDevice]
+    # Each entry is a Device, or a WrappedDevice for a Power Controller (msgspec documents no
+    # untagged union of objects, so the list's items are left open).
+    devices: list[dict[str, Any]]
 
 
 class ReloadAnswer(msgspec.Struct):
@@ -132,7 +134,7 @@ class Status(msgspec.Struct):
 
     id: str
     device: str
-    deviceId: str  # noqa: N815
+    deviceId: str
     date: str
     state: str
     type: str
@@ -158,9 +160,9 @@ class Action(msgspec.Struct, omit_defaults=True):
     last: str | None = None
     conditions: list[Info] | None = None
     threshold: Info | None = None
-    injectStatus: bool | None = None  # noqa: N815
-    injectDeviceId: bool | None = None  # noqa: N815
-    deviceToControlId: str | None = None  # noqa: N815
+    injectStatus: bool | None = None
+    injectDeviceId: bool | None = None
+    deviceToControlId: str | None = None
     disabled: bool | None = None
 
 

@@ -95,7 +95,7 @@ async def read_body(request: Request) -> Body:
     if "json" in kind:
         try:
             decoded = msgspec.json.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):
             raise bad_request("The body is not valid JSON") from None
         if not isinstance(decoded, dict):
             raise bad_request("The JSON body must be an object")
@@ -111,7 +111,7 @@ async def read_body(request: Request) -> Body:
     if kind.startswith("multipart/form-data"):
         try:
             form = await request.form()
-        except Exception:  # noqa: BLE001 (starlette raises several kinds for a broken form)
+        except Exception:
             raise bad_request("The multipart body cannot be read") from None
         return Body(nest((k, v) for k, v in form.multi_items() if isinstance(v, str)), False)
     return Body({}, False)
