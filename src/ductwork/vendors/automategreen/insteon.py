@@ -16,6 +16,9 @@ switch/outlet/dimmer `{"level"}`; thermostat `{"mode", "fan", "temp", "humidity"
 leak `{"wet"}`; temperature `{"temp"}`; temp_humidity `{"temp", "humidity"}`; flow `{"flow"}`;
 current `{"current"}`; photocell `{"resistance", "dark"}`.
 
+Report reasons: "api" (a command carried out), "status" (get_status, a refresh, joining,
+coming back on line), "auto" (what the device sensed, a ramp's end), "heartbeat" (leak).
+
 Chosen where the documents are silent:
 - on/off/fast_on/fast_off/instant_on always raise turnOn/turnOff (an Insteon device announces
   every switching command); `level`, `bright` and `dim` raise them only when the light goes
