@@ -87,6 +87,7 @@ from ductwork.vendors.automategreen.devices import (
     CommandRejected,
     DeviceModel,
     DeviceOffline,
+    Environment,
     Json,
     Outcome,
     Report,
@@ -177,6 +178,21 @@ def _object(value: Any, field: str) -> Json:
     if not isinstance(value, dict):
         raise CommandRejected(f"{field} must be an object")
     return value
+
+
+def _plain(number: float) -> int | float:
+    """A whole number as an int (as a client sent it), else the float."""
+    return int(number) if number.is_integer() else number
+
+
+def _next_occurrence(entry: Json, at: float) -> float | None:
+    """A schedule's first firing after `at`: `when`, or its next repetition, or never."""
+    when, repeat = float(entry["when"]), float(entry["repeat"])
+    if when > at:
+        return when
+    if repeat > 0:
+        return when + (math.floor((at - when) / repeat) + 1) * repeat
+    return None
 
 
 def _channel(device_id: str) -> int:
@@ -382,6 +398,7 @@ class PowerController:
             "acc_auto": _new_acc(float(at)),
             "acc_api": _new_acc(float(at)),
             "last": None,
+            "last_relay": None,
             "kept": {"command": None, "settings": [], "status": False},
             "dips": [dict(d) for d in options.get("dips", [])],
         }
@@ -394,7 +411,7 @@ class PowerController:
             state["last"] = self._update_info(state, state["acc_api"], at, seed)
         return state
 
-    def step(self, state: Json, env: Any, seed: int) -> list[Report]:
+    def step(self, state: Json, env: Environment, seed: int) -> list[Report]:
         """Advance through the minute ending at `env.at`; the reports sent, in time order."""
         t1 = float(env.at)
         t0 = t1 - 60.0
@@ -493,7 +510,7 @@ class PowerController:
             return INITIALIZING, {}
         name = ACTIVE if self._connected(state) else UNAVAILABLE
         info = dict(state["last"] or {})
-        info.update(state.get("last_relay") or {})
+        info.update(state["last_relay"] or {})
         toggle_at = float(info.get("toggleAt", 0))
         info["toggleIn"] = max(0, math.ceil(toggle_at - at)) if toggle_at else 0
         return name, info
@@ -612,7 +629,7 @@ class PowerController:
 
     # -- stepping ----------------------------------------------------------------------------
 
-    def _draws(self, state: Json, env: Any, seed: int, t0: float) -> None:
+    def _draws(self, state: Json, env: Environment, seed: int, t0: float) -> None:
         """Hot-water draws (showers, taps), seeded per minute, starting on minute boundaries."""
         draw = state["draw"]
         if draw is not None and float(draw["until"]) <= t0:
@@ -658,8 +675,8 @@ class PowerController:
     def _next_event(
         self, state: Json, seed: int, t: float, t1: float, dips: list[Json]
     ) -> tuple[float, str, Any]:
-        """The earliest thing due in (t, t1] (ties: in the order below), or t1 "end"."""
-        best: list[Any] = [t1, "end", None]
+        """The earliest thing due by t1 (ties: in the order below), else (t1, "end")."""
+        best: list[Any] = [math.inf, "end", None]
 
         def consider(time: float | None, event: str, data: Any = None) -> None:
             if time is not None and time < best[0]:
@@ -697,7 +714,9 @@ class PowerController:
                     gap = max(0.0, value - float(cap["minCapacity"]))
                     consider(t + gap / -cap_rate, "cap_min")
             consider(float(state["next_update"]), "update")
-            self._consider_ffr(state, seed, t, best[0], dips, consider)
+            self._consider_ffr(state, seed, t, min(best[0], t1), dips, consider)
+        if best[0] > t1:
+            return t1, "end", None
         return best[0], best[1], best[2]
 
     def _consider_ffr(
@@ -842,6 +861,8 @@ class PowerController:
         state["next_update"] = at + float(state["samplePeriod"])
         if state["on"]:
             state["on_since"] = at
+        for entry in state["schedule"]:
+            entry["next"] = _next_occurrence(entry, at)
         self._emit(state, reports, self._relay_report(state, at, "reboot", first))
         self._send_update(state, "acc_auto", "auto", at, seed, reports)
         if state["online"]:
@@ -866,7 +887,7 @@ class PowerController:
     @staticmethod
     def _start_limit(state: Json, power: float, ends_at: float) -> None:
         """Start a power limit of `power` Wh until `ends_at`."""
-        state["limit"] = {"endsAt": ends_at, "power": power, "used": 0.0, "tripped": False}
+        state["limit"] = {"endsAt": ends_at, "power": _plain(power), "used": 0.0, "tripped": False}
 
     def _carry_out_kept(self, state: Json, at: float, seed: int, reports: list[Report]) -> None:
         """Carry out what was kept while the controller could not be reached."""
@@ -910,8 +931,9 @@ class PowerController:
                 self._emit(state, reports, self._relay_report(state, at, "api", False))
             else:
                 codes = [relay_codes[name]]
+                cancelled = state["timer"] is not None
                 state["timer"] = None
-                self._command_relay(state, target, at, reports)
+                self._command_relay(state, target, at, reports, force_report=cancelled)
         elif name in ("on_for", "off_for"):
             if delay is None or delay <= 0:
                 codes = [-992]
@@ -1170,8 +1192,6 @@ class PowerController:
             ends_at = at + time
         if power is None or power <= 0 or ends_at is None or ends_at <= at:
             return [-986], None
-        if power == 0:
-            return [122], None
 
         def apply() -> None:
             self._start_limit(state, power, ends_at)
@@ -1192,19 +1212,14 @@ class PowerController:
             name = entry.get("name")
             if name not in SCHEDULE_NAMES or when is None or repeat < 0:
                 return [-985], None
-            stored: Json = {"name": name, "when": when, "repeat": repeat}
+            stored: Json = {"name": name, "when": _plain(when), "repeat": _plain(repeat)}
             if name == "limit_power":
                 power = _number(entry.get("power"), "power")
                 time = _number(entry.get("time"), "time")
                 if power is None or power <= 0 or time is None or time <= 0:
                     return [-985], None
-                stored.update(power=power, time=time)
-            if when > at:
-                stored["next"] = when
-            elif repeat > 0:
-                stored["next"] = when + (math.floor((at - when) / repeat) + 1) * repeat
-            else:
-                stored["next"] = None
+                stored.update(power=_plain(power), time=_plain(time))
+            stored["next"] = _next_occurrence(stored, at)
             entries.append(stored)
 
         def apply() -> None:
