@@ -68,8 +68,23 @@ Chosen where the documents are silent:
   nothing it sends reaches the cloud; due auto updates are lost (their period still restarts);
   kept (persistent async) settings are applied in order, then the latest kept command, then a
   kept refresh, when the link is back (or at the end of a boot);
-- events that fall due before the instant the model was last stepped to (a command applied
-  after its minute was simulated) are reported at their due time, applied from that instant.
+- `step` covers the minute (env.at - 60, env.at]: something due exactly at env.at belongs to
+  it; events that fall due before the instant the model was last stepped to (a command applied
+  after its minute was simulated) are reported at their due time, applied from that instant;
+- a timed command that does not switch now (on/off with delay, on_at/off_at, on_for/off_for
+  with the relay already there) and an immediate on/off that cancels a timer send a `relay`
+  status (reason `api`, no event) carrying the new toggleAt; `status()` shows `on`/`toggleAt`
+  of the latest relay status over the last update's readings, `toggleIn` counted at `at`;
+- a booting controller fires no schedule: after boot each resumes at its next occurrence;
+- the grid: about three dips a week (seeded per hour, the same for the whole house), 2-60 s
+  at 0.31-0.51 Hz below nominal, falling in 1 s and recovering over 10 s; otherwise nominal
+  ±0.02 Hz; FFR samples every mains cycle only during a dip, and every 0.1 s while a return
+  waits for the frequency; ordinary minutes sample nothing;
+- the enclosure is in a garage/basement: room °C = 16 + 0.35·(outdoor − 16); enclosure °F =
+  room °F + 6 + 0.3 per A of load; hot-water draws (2-10 L/min for 1-10 min) start on minute
+  boundaries, seeded, most often 6-9 h and 18-22 h when someone is home;
+- the water heater: 190 L tank at 52 °C set point, 6 °C thermostat band, 12 °C inlet, 2.5 W/K
+  standby loss; its element draws only while its thermostat calls and the relay is on.
 """
 
 from __future__ import annotations
@@ -423,8 +438,9 @@ class PowerController:
         dips = _dips(state, seed, t0 - 1.0, t1)
         reports: list[Report] = []
         while True:
-            te, event, data = self._next_event(state, seed, t, t1, dips)
-            self._integrate(state, seed, t, max(t, te))
+            volts = _voltage(state, seed, t)
+            te, event, data = self._next_event(state, seed, t, t1, dips, volts)
+            self._integrate(state, seed, t, max(t, te), dips, volts)
             t = max(t, te)
             if event == "end":
                 break
@@ -650,9 +666,8 @@ class PowerController:
             lpm = 2.0 + 8.0 * _fraction(seed, channel + 200, minute)
             state["draw"] = {"until": t0 + 60.0 * length, "lpm": round(lpm, 2)}
 
-    def _rates(self, state: Json, seed: int, t: float) -> tuple[float, float, float]:
-        """(load W, tank °C/s, capacity units/s) at `t` with the state as it is."""
-        volts = _voltage(state, seed, t)
+    def _rates(self, state: Json, volts: float) -> tuple[float, float, float]:
+        """(load W, tank °C/s, capacity units/s) at `volts` with the state as it is."""
         watts = _watts(state, volts)
         lps = _flow_lpm(state) / 60.0
         load = state["load"]
@@ -673,7 +688,7 @@ class PowerController:
         return watts, tank_rate, cap_rate
 
     def _next_event(
-        self, state: Json, seed: int, t: float, t1: float, dips: list[Json]
+        self, state: Json, seed: int, t: float, t1: float, dips: list[Json], volts: float
     ) -> tuple[float, str, Any]:
         """The earliest thing due by t1 (ties: in the order below), else (t1, "end")."""
         best: list[Any] = [math.inf, "end", None]
@@ -684,7 +699,7 @@ class PowerController:
 
         if state["mode"] != ACTIVE:
             consider(state["boot_at"], "boot")
-        watts, tank_rate, cap_rate = self._rates(state, seed, t)
+        watts, tank_rate, cap_rate = self._rates(state, volts)
         if state["load"]["kind"] == "water_heater":
             setpoint = float(state["load"]["setpointC"])
             tank = float(state["tank_c"])
@@ -765,16 +780,17 @@ class PowerController:
         if run["returnAt"] is not None:
             consider(float(run["returnAt"]), "ffr_return")
 
-    def _integrate(self, state: Json, seed: int, t: float, te: float) -> None:
+    def _integrate(
+        self, state: Json, seed: int, t: float, te: float, dips: list[Json], volts: float
+    ) -> None:
         """Meter and move the physics over [t, te] with everything held as it is at `t`."""
         dt = te - t
         if dt <= 0:
             return
-        volts = _voltage(state, seed, t)
-        watts, tank_rate, cap_rate = self._rates(state, seed, t)
+        watts, tank_rate, cap_rate = self._rates(state, volts)
         amps = watts / volts
         wh = watts * dt / 3600.0
-        hz = _frequency(state, seed, t, _dips(state, seed, t, t))
+        hz = _frequency(state, seed, t, dips)
         temp_f = _enclosure_f(state, amps)
         litres = _flow_lpm(state) * dt / 60.0
         for name in ("acc_auto", "acc_api"):
