@@ -648,3 +648,18 @@ def test_demo_house_day_speed() -> None:
     devices = len(home.state["devices"])
     print(f"demo house, {devices} devices, one day: {seconds:.3f} s, {len(reports)} reports")
     assert len(reports) < devices * 1440 / 10
+
+
+def test_kept_commands_are_checked_when_sent_and_dropped_when_refused_later() -> None:
+    home = house(spec("dimmer"), spec("thermostat", mode="cool"))
+    home.set_online("dimmer", False, AT)
+    with pytest.raises(CommandRejected, match="between 0 and 100"):
+        home.call("dimmer", "command", {"name": "level", "level": 150}, AT, asynchronous=True)
+    assert home.state["devices"]["dimmer"]["state"]["kept"] == []
+
+    home.set_online("thermostat", False, AT)
+    for body in ({"name": "set_cool_to", "temp": 95}, {"name": "temp_up"}):
+        home.call("thermostat", "command", body, AT, asynchronous=True)
+    reports = home.set_online("thermostat", True, AT + 60)
+    assert [r.reason for r in reports] == ["status", "api"]
+    assert reports[-1].info["coolSetpoint"] == 95

@@ -5,7 +5,9 @@ Time: instants are seconds since the epoch on the account's clock; minute m is t
 interval (m·60 − 60, m·60] and the house's `state["minute"]` is the last minute stepped
 (chosen). `House.step(a, b)` covers minutes a+1..b, so stepping a→c equals a→b then b→c, even
 across a JSON round trip of `House.state`. A command arriving at second t is applied after
-the house was stepped to `minute_of(t)` (the caller steps first).
+the house was stepped to `minute_of(t)` (the caller steps first). A step's reports are in
+time order; a dimmer ramp that ends inside a minute already stepped is reported by the next
+step, with its true (earlier) time.
 
 The occupants (chosen pattern, seeded per local day): up at about 6:30 (8:00 at weekends),
 away on weekdays about 8:00-17:30 except on some days at home (`home_day_chance`), asleep at

@@ -16,6 +16,9 @@ switch/outlet/dimmer `{"level"}`; thermostat `{"mode", "fan", "temp", "humidity"
 leak `{"wet"}`; temperature `{"temp"}`; temp_humidity `{"temp", "humidity"}`; flow `{"flow"}`;
 current `{"current"}`; photocell `{"resistance", "dark"}`.
 
+Report reasons: "api" (a command carried out), "status" (get_status, a refresh, joining,
+coming back on line), "auto" (what the device sensed, a ramp's end), "heartbeat" (leak).
+
 Chosen where the documents are silent:
 - on/off/fast_on/fast_off/instant_on always raise turnOn/turnOff (an Insteon device announces
   every switching command); `level`, `bright` and `dim` raise them only when the light goes
@@ -35,6 +38,7 @@ Chosen where the documents are silent:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from collections.abc import Callable
@@ -78,7 +82,7 @@ MIN_CYCLE_SECONDS = 180.0
 SETBACK_F = 4.0
 DISPLAY_HYSTERESIS_F = 0.75
 SETPOINT_RANGE_F = (40.0, 95.0)
-SETPOINT_GAP_F = 2.0
+SETPOINT_GAP = 2  # °F
 HOUSE_ENVELOPE = Envelope(
     volume_m3=450.0, ua_w_k=220.0, mass_factor=16.0, window_m2=6.0, internal_gain_w=500.0
 )
@@ -86,7 +90,8 @@ FURNACE = AirHandler()
 
 # Sensors (chosen rates).
 MOTION_PER_MINUTE = 0.06  # chance of motion in an occupied minute
-DOOR_PER_MINUTE = 0.008  # chance a door opens in an occupied minute (also at arrivals)
+DOOR_PER_MINUTE = 0.008  # chance a door opens in an occupied minute
+DOOR_DAY = (7 * 60, 21 * 60)  # local minutes in which leaving or coming home opens the door
 LEAKS_PER_YEAR = 3.0
 HEARTBEAT_SECONDS = DAY
 TEMP_REPORT_F = 0.5  # a reading this far from the last report is reported at once
@@ -221,6 +226,8 @@ class _Model:
                 f"a {self.type_object(state)['description']} does not support the command "
                 f"'{command['name']}' (it supports {known})"
             )
+        if not state["online"] and asynchronous:
+            handler(copy.deepcopy(state), command, at, seed)  # refused now, not when kept
         if not self._reachable(state, "command", command, at, asynchronous):
             return Outcome()
         return Outcome(tuple(handler(state, command, at, seed)))
@@ -255,7 +262,10 @@ class _Model:
         for call in kept:
             if call["op"] == "command":
                 handler = self.commands[call["body"]["name"]]
-                reports.extend(handler(state, call["body"], at, seed))
+                try:  # the API answered 202; a command the device now refuses is dropped
+                    reports.extend(handler(state, call["body"], at, seed))
+                except CommandRejected:
+                    continue
             elif call["op"] == "configure":
                 state["info"].update(call["body"])
         return reports
@@ -416,7 +426,8 @@ class _Light(_Model):
 
 
 class Switch(_Light):
-    """SwitchLinc Relay 2477S (category 0x02): on/off, status level 0 or 100."""
+    """SwitchLinc Relay 2477S (category 0x02): on/off, status level 0 or 100 (option
+    `level`: the level in percent it starts at, for every light kind)."""
 
     kind = "switch"
     description = "SwitchLinc Relay (2477S)"
@@ -505,14 +516,14 @@ class Thermostat(_Model):
         )
 
     def _initial(self, state: Json, options: Json, seed: int, at: float) -> None:
-        heat = float(options.get("heatSetpoint", 68))
+        heat = round(float(options.get("heatSetpoint", 68)))
         start_c = f_to_c(float(options.get("start_f", heat)))
         state.update(
             mode=str(options.get("mode", "auto")),
             program=False,
             fan="auto",
             heat=heat,
-            cool=max(float(options.get("coolSetpoint", 76)), heat + SETPOINT_GAP_F),
+            cool=max(round(float(options.get("coolSetpoint", 76))), heat + SETPOINT_GAP),
             air_c=start_c,
             air_w=humidity_ratio(start_c, 0.4),
             activity="idle",
@@ -615,11 +626,11 @@ class Thermostat(_Model):
         low, high = SETPOINT_RANGE_F
         if not low <= value <= high:
             raise CommandRejected(f"a set point must be between {low:g} and {high:g} °F")
-        state[which] = float(round(value))
+        state[which] = round(value)
         if which == "heat":
-            state["cool"] = max(state["cool"], state["heat"] + SETPOINT_GAP_F)
+            state["cool"] = max(state["cool"], state["heat"] + SETPOINT_GAP)
         else:
-            state["heat"] = min(state["heat"], state["cool"] - SETPOINT_GAP_F)
+            state["heat"] = min(state["heat"], state["cool"] - SETPOINT_GAP)
 
     def _set_to(self, state: Json, command: Json, at: float, seed: int) -> list[Report]:
         if "temp" not in command:
@@ -696,7 +707,8 @@ class Motion(_Sensor):
 class Door(_Sensor):
     """Open/Close Sensor 2845-222 (or a Sensor Hub contact): opened a few times a day while
     the house is occupied (chance DOOR_PER_MINUTE, option `rate`) and as people leave or come
-    home; open for 5 s to 3 min (log-uniform)."""
+    home (occupancy changing between 7:00 and 21:00 local; getting up and going to bed open
+    nothing); open for 5 s to 3 min (log-uniform)."""
 
     kind = "door"
     profile = "door"
@@ -715,7 +727,11 @@ class Door(_Sensor):
         if state["open"] and state["close_at"] <= env.at:
             reports.append(self._close(state))
         rate = float(state["options"].get("rate", DOOR_PER_MINUTE))
-        moving = state["occupied"] is not None and state["occupied"] != env.occupied
+        moving = (
+            state["occupied"] is not None
+            and state["occupied"] != env.occupied
+            and DOOR_DAY[0] <= env.local_minute < DOOR_DAY[1]
+        )
         state["occupied"] = env.occupied
         if not state["open"] and (
             moving or (env.occupied and _chance(seed, state, _DOOR, minute, rate))

@@ -68,8 +68,23 @@ Chosen where the documents are silent:
   nothing it sends reaches the cloud; due auto updates are lost (their period still restarts);
   kept (persistent async) settings are applied in order, then the latest kept command, then a
   kept refresh, when the link is back (or at the end of a boot);
-- events that fall due before the instant the model was last stepped to (a command applied
-  after its minute was simulated) are reported at their due time, applied from that instant.
+- `step` covers the minute (env.at - 60, env.at]: something due exactly at env.at belongs to
+  it; events that fall due before the instant the model was last stepped to (a command applied
+  after its minute was simulated) are reported at their due time, applied from that instant;
+- a timed command that does not switch now (on/off with delay, on_at/off_at, on_for/off_for
+  with the relay already there) and an immediate on/off that cancels a timer send a `relay`
+  status (reason `api`, no event) carrying the new toggleAt; `status()` shows `on`/`toggleAt`
+  of the latest relay status over the last update's readings, `toggleIn` counted at `at`;
+- a booting controller fires no schedule: after boot each resumes at its next occurrence;
+- the grid: about three dips a week (seeded per hour, the same for the whole house), 2-60 s
+  at 0.31-0.51 Hz below nominal, falling in 1 s and recovering over 10 s; otherwise nominal
+  ±0.02 Hz; FFR samples every mains cycle only during a dip, and every 0.1 s while a return
+  waits for the frequency; ordinary minutes sample nothing;
+- the enclosure is in a garage/basement: room °C = 16 + 0.35·(outdoor − 16); enclosure °F =
+  room °F + 6 + 0.3 per A of load; hot-water draws (2-10 L/min for 1-10 min) start on minute
+  boundaries, seeded, most often 6-9 h and 18-22 h when someone is home;
+- the water heater: 190 L tank at 52 °C set point, 6 °C thermostat band, 12 °C inlet, 2.5 W/K
+  standby loss; its element draws only while its thermostat calls and the relay is on.
 """
 
 from __future__ import annotations
@@ -87,6 +102,7 @@ from ductwork.vendors.automategreen.devices import (
     CommandRejected,
     DeviceModel,
     DeviceOffline,
+    Environment,
     Json,
     Outcome,
     Report,
@@ -177,6 +193,21 @@ def _object(value: Any, field: str) -> Json:
     if not isinstance(value, dict):
         raise CommandRejected(f"{field} must be an object")
     return value
+
+
+def _plain(number: float) -> int | float:
+    """A whole number as an int (as a client sent it), else the float."""
+    return int(number) if number.is_integer() else number
+
+
+def _next_occurrence(entry: Json, at: float) -> float | None:
+    """A schedule's first firing after `at`: `when`, or its next repetition, or never."""
+    when, repeat = float(entry["when"]), float(entry["repeat"])
+    if when > at:
+        return when
+    if repeat > 0:
+        return when + (math.floor((at - when) / repeat) + 1) * repeat
+    return None
 
 
 def _channel(device_id: str) -> int:
@@ -382,6 +413,7 @@ class PowerController:
             "acc_auto": _new_acc(float(at)),
             "acc_api": _new_acc(float(at)),
             "last": None,
+            "last_relay": None,
             "kept": {"command": None, "settings": [], "status": False},
             "dips": [dict(d) for d in options.get("dips", [])],
         }
@@ -394,7 +426,7 @@ class PowerController:
             state["last"] = self._update_info(state, state["acc_api"], at, seed)
         return state
 
-    def step(self, state: Json, env: Any, seed: int) -> list[Report]:
+    def step(self, state: Json, env: Environment, seed: int) -> list[Report]:
         """Advance through the minute ending at `env.at`; the reports sent, in time order."""
         t1 = float(env.at)
         t0 = t1 - 60.0
@@ -406,8 +438,9 @@ class PowerController:
         dips = _dips(state, seed, t0 - 1.0, t1)
         reports: list[Report] = []
         while True:
-            te, event, data = self._next_event(state, seed, t, t1, dips)
-            self._integrate(state, seed, t, max(t, te))
+            volts = _voltage(state, seed, t)
+            te, event, data = self._next_event(state, seed, t, t1, dips, volts)
+            self._integrate(state, seed, t, max(t, te), dips, volts)
             t = max(t, te)
             if event == "end":
                 break
@@ -493,7 +526,7 @@ class PowerController:
             return INITIALIZING, {}
         name = ACTIVE if self._connected(state) else UNAVAILABLE
         info = dict(state["last"] or {})
-        info.update(state.get("last_relay") or {})
+        info.update(state["last_relay"] or {})
         toggle_at = float(info.get("toggleAt", 0))
         info["toggleIn"] = max(0, math.ceil(toggle_at - at)) if toggle_at else 0
         return name, info
@@ -612,7 +645,7 @@ class PowerController:
 
     # -- stepping ----------------------------------------------------------------------------
 
-    def _draws(self, state: Json, env: Any, seed: int, t0: float) -> None:
+    def _draws(self, state: Json, env: Environment, seed: int, t0: float) -> None:
         """Hot-water draws (showers, taps), seeded per minute, starting on minute boundaries."""
         draw = state["draw"]
         if draw is not None and float(draw["until"]) <= t0:
@@ -633,9 +666,8 @@ class PowerController:
             lpm = 2.0 + 8.0 * _fraction(seed, channel + 200, minute)
             state["draw"] = {"until": t0 + 60.0 * length, "lpm": round(lpm, 2)}
 
-    def _rates(self, state: Json, seed: int, t: float) -> tuple[float, float, float]:
-        """(load W, tank °C/s, capacity units/s) at `t` with the state as it is."""
-        volts = _voltage(state, seed, t)
+    def _rates(self, state: Json, volts: float) -> tuple[float, float, float]:
+        """(load W, tank °C/s, capacity units/s) at `volts` with the state as it is."""
         watts = _watts(state, volts)
         lps = _flow_lpm(state) / 60.0
         load = state["load"]
@@ -656,10 +688,10 @@ class PowerController:
         return watts, tank_rate, cap_rate
 
     def _next_event(
-        self, state: Json, seed: int, t: float, t1: float, dips: list[Json]
+        self, state: Json, seed: int, t: float, t1: float, dips: list[Json], volts: float
     ) -> tuple[float, str, Any]:
-        """The earliest thing due in (t, t1] (ties: in the order below), or t1 "end"."""
-        best: list[Any] = [t1, "end", None]
+        """The earliest thing due by t1 (ties: in the order below), else (t1, "end")."""
+        best: list[Any] = [math.inf, "end", None]
 
         def consider(time: float | None, event: str, data: Any = None) -> None:
             if time is not None and time < best[0]:
@@ -667,7 +699,7 @@ class PowerController:
 
         if state["mode"] != ACTIVE:
             consider(state["boot_at"], "boot")
-        watts, tank_rate, cap_rate = self._rates(state, seed, t)
+        watts, tank_rate, cap_rate = self._rates(state, volts)
         if state["load"]["kind"] == "water_heater":
             setpoint = float(state["load"]["setpointC"])
             tank = float(state["tank_c"])
@@ -697,7 +729,9 @@ class PowerController:
                     gap = max(0.0, value - float(cap["minCapacity"]))
                     consider(t + gap / -cap_rate, "cap_min")
             consider(float(state["next_update"]), "update")
-            self._consider_ffr(state, seed, t, best[0], dips, consider)
+            self._consider_ffr(state, seed, t, min(best[0], t1), dips, consider)
+        if best[0] > t1:
+            return t1, "end", None
         return best[0], best[1], best[2]
 
     def _consider_ffr(
@@ -746,16 +780,17 @@ class PowerController:
         if run["returnAt"] is not None:
             consider(float(run["returnAt"]), "ffr_return")
 
-    def _integrate(self, state: Json, seed: int, t: float, te: float) -> None:
+    def _integrate(
+        self, state: Json, seed: int, t: float, te: float, dips: list[Json], volts: float
+    ) -> None:
         """Meter and move the physics over [t, te] with everything held as it is at `t`."""
         dt = te - t
         if dt <= 0:
             return
-        volts = _voltage(state, seed, t)
-        watts, tank_rate, cap_rate = self._rates(state, seed, t)
+        watts, tank_rate, cap_rate = self._rates(state, volts)
         amps = watts / volts
         wh = watts * dt / 3600.0
-        hz = _frequency(state, seed, t, _dips(state, seed, t, t))
+        hz = _frequency(state, seed, t, dips)
         temp_f = _enclosure_f(state, amps)
         litres = _flow_lpm(state) * dt / 60.0
         for name in ("acc_auto", "acc_api"):
@@ -842,6 +877,8 @@ class PowerController:
         state["next_update"] = at + float(state["samplePeriod"])
         if state["on"]:
             state["on_since"] = at
+        for entry in state["schedule"]:
+            entry["next"] = _next_occurrence(entry, at)
         self._emit(state, reports, self._relay_report(state, at, "reboot", first))
         self._send_update(state, "acc_auto", "auto", at, seed, reports)
         if state["online"]:
@@ -866,7 +903,7 @@ class PowerController:
     @staticmethod
     def _start_limit(state: Json, power: float, ends_at: float) -> None:
         """Start a power limit of `power` Wh until `ends_at`."""
-        state["limit"] = {"endsAt": ends_at, "power": power, "used": 0.0, "tripped": False}
+        state["limit"] = {"endsAt": ends_at, "power": _plain(power), "used": 0.0, "tripped": False}
 
     def _carry_out_kept(self, state: Json, at: float, seed: int, reports: list[Report]) -> None:
         """Carry out what was kept while the controller could not be reached."""
@@ -910,8 +947,9 @@ class PowerController:
                 self._emit(state, reports, self._relay_report(state, at, "api", False))
             else:
                 codes = [relay_codes[name]]
+                cancelled = state["timer"] is not None
                 state["timer"] = None
-                self._command_relay(state, target, at, reports)
+                self._command_relay(state, target, at, reports, force_report=cancelled)
         elif name in ("on_for", "off_for"):
             if delay is None or delay <= 0:
                 codes = [-992]
@@ -1170,8 +1208,6 @@ class PowerController:
             ends_at = at + time
         if power is None or power <= 0 or ends_at is None or ends_at <= at:
             return [-986], None
-        if power == 0:
-            return [122], None
 
         def apply() -> None:
             self._start_limit(state, power, ends_at)
@@ -1192,19 +1228,14 @@ class PowerController:
             name = entry.get("name")
             if name not in SCHEDULE_NAMES or when is None or repeat < 0:
                 return [-985], None
-            stored: Json = {"name": name, "when": when, "repeat": repeat}
+            stored: Json = {"name": name, "when": _plain(when), "repeat": _plain(repeat)}
             if name == "limit_power":
                 power = _number(entry.get("power"), "power")
                 time = _number(entry.get("time"), "time")
                 if power is None or power <= 0 or time is None or time <= 0:
                     return [-985], None
-                stored.update(power=power, time=time)
-            if when > at:
-                stored["next"] = when
-            elif repeat > 0:
-                stored["next"] = when + (math.floor((at - when) / repeat) + 1) * repeat
-            else:
-                stored["next"] = None
+                stored.update(power=_plain(power), time=_plain(time))
+            stored["next"] = _next_occurrence(stored, at)
             entries.append(stored)
 
         def apply() -> None:
