@@ -596,11 +596,11 @@ def test_command_action_switches_a_second_device(client: httpx.Client, fresh: Ag
 
 
 def test_time_of_day_condition_across_midnight(client: httpx.Client, fresh: AgTenant) -> None:
-    """T0 is 16:30 in the house's zone (UTC-6 all year): a 22:00-06:00 window is closed then,
-    a 16:00-03:00 window open."""
+    """T0 is 15:30 in the house's zone (UTC-6 all year, as the demo house's climate says): a
+    22:00-06:00 window is closed then, a 15:00-03:00 window open."""
     switch, outlet = fresh.device("switch"), fresh.device("outlet")
     results = []
-    for start, end in (("10:00 PM", "6:00 AM"), ("16:00", "03:00")):
+    for start, end in (("10:00 PM", "6:00 AM"), ("15:00", "03:00")):
         for device in (switch, outlet):
             client.post(f"{AG}/devices/{device}/command", headers=fresh.headers,
                         json={"command": {"name": "off"}})  # fmt: skip

@@ -32,6 +32,7 @@ from ductwork.core.physics.weather import Climate, weather_series
 from ductwork.vendors.automategreen import ids, insteon, power
 from ductwork.vendors.automategreen.devices import (
     DeviceModel,
+    DeviceOffline,
     Environment,
     Json,
     Outcome,

@@ -563,6 +563,7 @@ class AutomateGreen:
         date = params.get("date")
         start: float
         end = now
+        explicit_end = isinstance(date, dict) and date.get("end") is not None
         if isinstance(date, dict):
             start = (
                 parse_date(_str(date.get("start")), "date[start]")
@@ -580,16 +581,15 @@ class AutomateGreen:
         if end - start > MAX_STATUS_DAYS * 86_400:
             raise bad_request("The date range for a single request is limited to 10 days")
         s = schema.statuses.c
-        # Before `date[end]`; up to and including now when it is left out (a status sent this
-        # instant, on a frozen clock, is in the answer).
-        before = s.at < end if end != now else s.at <= end
         query = (
             sa.select(schema.statuses)
-            .where(s.account_id == account.id, s.at >= start, before)
+            .where(s.account_id == account.id, s.at >= start)
             .order_by(s.at, s.id)
         )
         if device is not None:
             query = query.where(s.device_id == device)
+        if explicit_end:  # before date[end]; without one, everything up to now (statuses
+            query = query.where(s.at < end)  # sent this instant on a frozen clock included)
         raw = str(params.get("raw", "false")).lower() == "true"
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()

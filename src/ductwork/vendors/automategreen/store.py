@@ -12,6 +12,7 @@ twin at once, and what that device reports is shown to the actions in turn (at m
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections import deque
@@ -64,6 +65,9 @@ class HouseConfig:
     seed: int
     known: dict[str, str]
     actions: list[ActionRow]
+    # Each device's newest status time: a device's statuses get distinct, increasing times
+    # (a millisecond apart at least, the resolution of their dates), so they keep their order.
+    last_at: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,6 +143,10 @@ class Engine:
             report, depth = queue.popleft()
             if report.device_id not in self.config.known:
                 continue  # a device the cloud does not list (deleted, not reloaded yet)
+            last = self.config.last_at.get(report.device_id)
+            if last is not None and report.at < last + 0.001:
+                report = dataclasses.replace(report, at=round(last + 0.001, 3))
+            self.config.last_at[report.device_id] = report.at
             status_id = short_id()
             self.chunk.records.append((status_id, report))
             actions = self._by_device.get(report.device_id)
@@ -171,11 +179,8 @@ class Engine:
                     log.info("action %s could not command %s: %r", action.id, target, failed)
                     continue
                 queue.extend((caused, depth + 1) for caused in outcome.reports)
-
-    def finish(self) -> Chunk:
-        """The chunk, with the actions whose memory, count or last firing changed."""
+        # The actions whose memory, count or last firing changed, for `persist`.
         self.chunk.actions = [a for a in self.config.actions if a.changed]
-        return self.chunk
 
 
 class HouseKind:
@@ -197,12 +202,14 @@ class HouseKind:
             sa.select(schema.houses).where(schema.houses.c.id == house_id)
         ).one()
         d, a = schema.devices.c, schema.actions.c
-        known = {
-            r.id: r.kind
-            for r in connection.execute(
-                sa.select(d.id, d.kind).where(d.account_id == row.account_id)
-            )
-        }
+        known: dict[str, str] = {}
+        last_at: dict[str, float] = {}
+        for r in connection.execute(
+            sa.select(d.id, d.kind, d.status_at).where(d.account_id == row.account_id)
+        ):
+            known[r.id] = r.kind
+            if r.status_at is not None:
+                last_at[r.id] = r.status_at
         actions = [
             ActionRow(r.id, r.device_id, dict(r.definition), dict(r.armed), r.last, r.count)
             for r in connection.execute(
@@ -211,7 +218,7 @@ class HouseKind:
                 .order_by(a.created_at, a.id)
             )
         ]
-        config = HouseConfig(row.account_id, row.seed, known, actions)
+        config = HouseConfig(row.account_id, row.seed, known, actions, last_at)
         return Loaded(config, row.sim_minute, dict(row.state), row.version)
 
     def house(self, loaded: Loaded[HouseConfig]) -> House:
@@ -226,7 +233,7 @@ class HouseKind:
             reports = house.step(minute, minute + 1)
             if reports:
                 engine.handle(reports)
-        return engine.finish()
+        return engine.chunk
 
     def persist(
         self, connection: Connection, house_id: int, chunk: Chunk, end: int, final: bool
