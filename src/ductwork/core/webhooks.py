@@ -209,8 +209,15 @@ class Outbox:
                 ).rowcount
                 if won == 1:
                     found.append(
-                        Claimed(row.id, row.url, row.secret, row.payload, row.attempts, claim,
-                                row.method)  # fmt: skip
+                        Claimed(
+                            row.id,
+                            row.url,
+                            row.secret,
+                            row.payload,
+                            row.attempts,
+                            claim,
+                            row.method,
+                        )
                     )
         return found
 

@@ -20,7 +20,7 @@ from ductwork.vendors.automategreen.service import POWER_CONTROLLER, AutomateGre
 from ductwork.vendors.contract import Backend, Core, Json, Progress
 
 DEMO_TOKEN_SECONDS = 365 * 86_400
-DEMO_TOKEN_DESC = "ductwork demo"
+DEMO_TOKEN_DESC = "ductwork demo"  # noqa: S105 (a description, not a secret)
 
 
 class AutomateGreenBackend(Backend):

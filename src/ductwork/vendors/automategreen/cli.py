@@ -19,8 +19,8 @@ def group() -> None:
 
 @group.command("token")
 @click.option("--account", "email", default=None, help="Account (default: the demo account).")
-@click.option("--expires", default=DEFAULT_EXPIRES, show_default=True,
-              type=click.IntRange(min=1), help="Seconds (of the account's clock) it is good for.")  # fmt: skip
+@click.option("--expires", default=DEFAULT_EXPIRES, show_default=True, type=click.IntRange(min=1),
+              help="Seconds (of the account's clock) it is good for.")  # fmt: skip
 @click.option("--desc", default="ductwork cli", show_default=True, help="Its description.")
 @data_dir_option
 @database_option

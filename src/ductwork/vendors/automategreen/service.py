@@ -99,10 +99,10 @@ class Snapshot:
 def _text(value: Any, name: str, limit: int = 200) -> str:
     if not isinstance(value, str) or not storable(value):
         raise bad_request(f"{name} must be a string")
-    value = value.strip()
-    if not value or len(value) > limit:
+    text = str(value).strip()
+    if not text or len(text) > limit:
         raise bad_request(f"{name} must be 1 to {limit} characters")
-    return value
+    return text
 
 
 def parse_date(text: str, name: str) -> float:
@@ -170,7 +170,7 @@ class AutomateGreen:
                     state=state,
                     version=0,
                     created_at=start,
-                )  # fmt: skip
+                )
                 .returning(schema.houses.c.id)
             ).scalar_one()
         )
@@ -264,8 +264,8 @@ class AutomateGreen:
             lastUpdate=iso(row.last_update),
             name=row.name,
             status={
-                "date": int(
-                    round((row.status_at if row.status_at is not None else row.created_at) * 1000)
+                "date": round(
+                    (row.status_at if row.status_at is not None else row.created_at) * 1000
                 ),
                 "deviceId": row.id,
                 "id": row.status_id,
@@ -619,7 +619,9 @@ class AutomateGreen:
 
     @staticmethod
     def _action_json(row: Row[Any]) -> Json:
-        return rules.wire(row.id, row.device_id, dict(row.definition), row.last, row.count)
+        return rules.wire(
+            row.id, row.device_id, dict(row.definition), row.last, row._mapping["count"]
+        )
 
     def actions(self, account: Account, device: str | None = None) -> Json:
         """`GET /actions` (`?device=` for one device's)."""
@@ -677,7 +679,7 @@ class AutomateGreen:
                     device_id=device,
                     definition=definition,
                     armed={} if device != old.device_id else old.armed,
-                )  # fmt: skip
+                )
             )
         return self.action(account, action_id)
 

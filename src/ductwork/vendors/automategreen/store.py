@@ -211,9 +211,9 @@ class HouseKind:
             if r.status_at is not None:
                 last_at[r.id] = r.status_at
         actions = [
-            ActionRow(r.id, r.device_id, dict(r.definition), dict(r.armed), r.last, r.count)
+            ActionRow(r.id, r.device_id, dict(r.definition), dict(r.armed), r.last, r.fired)
             for r in connection.execute(
-                sa.select(a.id, a.device_id, a.definition, a.armed, a.last, a.count)
+                sa.select(a.id, a.device_id, a.definition, a.armed, a.last, a.count.label("fired"))
                 .where(a.account_id == row.account_id)
                 .order_by(a.created_at, a.id)
             )
@@ -270,8 +270,9 @@ class HouseKind:
             if rows:
                 connection.execute(sa.insert(schema.statuses), rows)
             newest: dict[str, tuple[str, float]] = {}
-            for row in rows:
-                newest[row["device_id"]] = (row["id"], row["at"])
+            for status_id, report in chunk.records:
+                if report.device_id in existing:
+                    newest[report.device_id] = (status_id, report.at)
             d = schema.devices.c
             for device_id, (status_id, at) in newest.items():
                 connection.execute(
