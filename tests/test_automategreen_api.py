@@ -444,8 +444,8 @@ def test_statuses_ranges(client: httpx.Client, dana: AgTenant) -> None:
     assert all(r["date"] >= start for r in since)
     assert len(since) <= len(records)
     tomorrow = time.strftime("%Y-%m-%d", time.gmtime(int(T0) + 86400))
-    window = client.get(f"{AG}/statuses", headers=dana.headers,
-                        params={"device": motion, "date[start]": start, "date[end]": tomorrow})  # fmt: skip
+    bounds = {"device": motion, "date[start]": start, "date[end]": tomorrow}
+    window = client.get(f"{AG}/statuses", headers=dana.headers, params=bounds)
     assert window.status_code == 200
     everything = client.get(f"{AG}/statuses", headers=dana.headers).json()["statuses"]
     assert {r["device"] for r in everything} > {motion}
