@@ -55,6 +55,10 @@ COMMANDS = [
     ["flair-apps", "create"],
     ["flair-apps", "list"],
     ["flair-apps", "delete"],
+    ["automategreen"],
+    ["automategreen", "token"],
+    ["automategreen", "tokens"],
+    ["automategreen", "online"],
 ]
 
 

@@ -47,7 +47,7 @@ houses = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     _account(),
-    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
     sa.Column("sim_minute", sa.Integer, nullable=False),
     sa.Column("state", sa.JSON, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),  # counts writes: commands between minutes
