@@ -63,6 +63,10 @@ PAGES = [
              "patch", "/api/vents/{id}"),
     DocsPage("phason-host", "api.phasoncontrols.com.localhost", "/v1.0.3/docs",
              "/phason/v1.0.3/openapi.json", "Phason API v1.0.3", "post", "/generate_key"),
+    DocsPage("automategreen", None, "/automategreen/v1/docs", "/automategreen/v1/openapi.json",
+             "Automate Green API v1", "post", "/devices/{deviceId}/command"),
+    DocsPage("automategreen-host", "api.automategreen.com.localhost", "/v1/docs",
+             "/automategreen/v1/openapi.json", "Automate Green API v1", "post", "/signin"),
 ]  # fmt: skip
 
 
