@@ -120,8 +120,14 @@ def _credential_lines(stored: dict[str, Any], base_url: str) -> list[str]:
         for key, value in creds.get(vendor.name, {}).items():
             if key.startswith("base_url") or key == "root_url":
                 continue
-            text = ", ".join(value) if isinstance(value, list) else str(value)
-            lines.append(f"  {vendor.title + ' ' + key:<24}  {text}")
+            label = f"{vendor.title} {key}"
+            if isinstance(value, dict):  # e.g. device ids by kind: one line a kind
+                for index, (name, ids) in enumerate(value.items()):
+                    text = ", ".join(map(str, ids)) if isinstance(ids, list) else str(ids)
+                    lines.append(f"  {label if index == 0 else '':<24}  {name}: {text}")
+                continue
+            text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+            lines.append(f"  {label:<24}  {text}")
     return lines
 
 

@@ -66,6 +66,7 @@ class AutomateGreenBackend(Backend):
                     address=spec.address, name=spec.name, sn=spec.options.get("sn"),
                     country=spec.options.get("country"), created_at=start,
                     last_update=start))  # fmt: skip
+            self.service.first_statuses(connection, account, house_id, start)
             self._demo_action(connection, account, specs, start)
         self.service.forget(account.id)
         self.service.runner.catch_up(

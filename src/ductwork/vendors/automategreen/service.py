@@ -175,6 +175,34 @@ class AutomateGreen:
             ).scalar_one()
         )
 
+    def first_statuses(
+        self, connection: Connection, account: Account, house_id: int, at: float
+    ) -> None:
+        """Each device's status at `at` as its first status record (a new house's devices
+        have reported once when the cloud first lists them)."""
+        row = connection.execute(
+            sa.select(schema.houses.c.state, schema.houses.c.seed).where(
+                schema.houses.c.id == house_id
+            )
+        ).one()
+        house = House(dict(row.state), row.seed)
+        d = schema.devices.c
+        for device_id in connection.execute(
+            sa.select(d.id).where(d.account_id == account.id).order_by(d.id)
+        ).scalars():
+            if device_id not in house.state["devices"]:
+                continue
+            state, info = house.status(device_id, at)
+            status_id = short_id()
+            connection.execute(sa.insert(schema.statuses).values(
+                id=status_id, account_id=account.id, device_id=device_id, at=at,
+                type="update", reason="status", state=state, info=info))  # fmt: skip
+            connection.execute(
+                sa.update(schema.devices)
+                .where(d.id == device_id)
+                .values(status_id=status_id, status_at=at)
+            )
+
     def _ensure_house(self, account: Account) -> int:
         found = self.house_id(account.id)
         if found is not None:
