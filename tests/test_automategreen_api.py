@@ -787,3 +787,120 @@ def test_openapi_document(client: httpx.Client) -> None:
     assert "/signin" in paths
     assert "requestBody" in paths["/actions"]["post"]
     assert client.get(f"{AG}/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "codes"),
+    [
+        ({"info": {"ffr": {"enable": True, "tripThreshold": 59.7, "returnThreshold": 59.8,
+                           "periods": 0, "delay": 10}}}, [-996]),
+        ({"info": {"ffr": {"enable": True, "tripThreshold": 59.7, "returnThreshold": 59.8,
+                           "periods": 100000, "delay": 10}}}, [-995]),
+        ({"info": {"ffr": {"enable": True, "tripThreshold": 59.7, "returnThreshold": 59.8,
+                           "periods": 10, "delay": -1}}}, [-994]),
+        ({"info": {"ffr": {"enable": True, "tripThreshold": 61.0, "returnThreshold": 59.8,
+                           "periods": 10, "delay": 10}}}, [-993]),
+        ({"info": {"samplePeriod": 5}}, [-985]),
+        ({"info": {"flowmeter": {"type": "garden-hose"}}}, [-999]),
+        ({"info": {"flowmeter": {"type": "TUF2000M", "pipeType": "cardboard"}}}, [-991]),
+        ({"info": {"flowmeter": {"type": "TUF2000M", "pipeOuterDiameter": 1}}}, [-990]),
+        ({"info": {"capacity": {"enabled": True, "minCapacity": -1, "maxCapacity": 10}}}, [-988]),
+        ({"info": {"capacity": {"enabled": True, "minCapacity": 5, "maxCapacity": 5}}}, [-997]),
+        ({"info": {"powerLimit": {"power": -5, "time": 60}}}, [-986]),
+        ({"schedule": [{"name": "explode", "when": 1900000000}]}, [-985]),
+        ({"schedule": [{"name": "on", "when": 1900000000 + i} for i in range(40)]}, [-985]),
+        ({"info": {"ffr": {"enable": True, "tripThreshold": 59.7, "returnThreshold": 59.8,
+                           "periods": 10, "delay": 10}}}, [108]),
+        ({"schedule": []}, [119]),
+    ],
+)  # fmt: skip
+def test_power_controller_settings_codes(
+    client: httpx.Client, dana: AgTenant, body: dict[str, Any], codes: list[int]
+) -> None:
+    """Each setting answers the document's code; an invalid one its negative code, with the
+    controller's configuration unchanged."""
+    controller = dana.device("power_controller")
+    before = client.get(f"{AG}/devices/{controller}", headers=dana.headers).json()["device"]
+    answer = client.put(f"{AG}/devices/{controller}", headers=dana.headers, json=body)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["responseCodes"] == codes
+    if codes[0] < 0:
+        after = client.get(f"{AG}/devices/{controller}", headers=dana.headers).json()["device"]
+        assert after["info"] == before["info"]
+    else:  # put it back as it was for the other cases
+        restore = {"info": {"ffr": {"enable": False}}} if "info" in body else {"schedule": []}
+        client.put(f"{AG}/devices/{controller}", headers=dana.headers, json=restore)
+
+
+def test_thresholds_fire_once_or_on_every_change(client: httpx.Client, fresh: AgTenant) -> None:
+    """The outdoor temperature falls through the evening: `goesBelow` a little under the
+    current value fires on each crossing downward only, `isBelow` on every reading below it,
+    `goesAbove` never."""
+    sensor = fresh.device("temperature")
+    now = client.get(f"{AG}/devices/{sensor}", headers=fresh.headers).json()["device"]
+    temperature = now["status"]["info"]["temp"]
+    made = {}
+    for kind in ("goesBelow", "isBelow", "goesAbove"):
+        created = client.post(f"{AG}/actions", headers=fresh.headers, json={
+            "device": sensor, "type": "request", "event": "temp",
+            "threshold": {kind: temperature - 1 if kind != "goesAbove" else temperature + 40},
+            "options": {"url": "http://127.0.0.1:9/nobody"}})  # fmt: skip
+        assert created.status_code == 200, created.text
+        made[kind] = created.json()["action"]["id"]
+    advance(client, fresh.email, 8 * 3600)
+    fired = {
+        kind: client.get(f"{AG}/actions/{action}", headers=fresh.headers).json()["action"]
+        for kind, action in made.items()
+    }
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(T0)))
+    statuses = client.get(f"{AG}/statuses", headers=fresh.headers,
+                          params={"device": sensor, "date": since})  # fmt: skip
+    readings = [s["info"]["temp"] for s in statuses.json()["statuses"]
+                if s["info"].get("temp") is not None and s["date"] > since]  # fmt: skip
+    threshold = temperature - 1
+    assert min(readings) < threshold, "the evening should cool by more than a degree"
+    crossings, previous = 0, None
+    for value in readings:
+        crossings += value < threshold and (previous is None or previous >= threshold)
+        previous = value
+    assert fired["goesBelow"]["count"] == crossings
+    assert crossings < sum(value < threshold for value in readings)
+    assert fired["isBelow"]["count"] == sum(value < threshold for value in readings)
+    assert "count" not in fired["goesAbove"]
+
+
+@pytest.mark.parametrize(
+    ("conditions", "fires"),
+    [
+        ([{"type": "dayOfWeek", "tuesday": True}], True),  # T0 is a Tuesday in the house
+        ([{"type": "dayOfWeek", "monday": True, "wednesday": True}], False),
+        ([{"type": "dayOfWeek", "tuesday": "true"}, {"type": "timeOfDay", "start": "3:00 PM",
+                                                     "end": "4:00 PM"}], True),
+        ([{"type": "timeOfDay", "start": "3:31 PM", "end": "4:00 PM"}], False),
+        ([{"type": "deviceStatus", "device": "DIMMER", "info": {"level": 0}}], True),
+        ([{"type": "deviceStatus", "device": "DIMMER", "info": {"level": 100}}], False),
+    ],
+)  # fmt: skip
+def test_conditions(client: httpx.Client, fresh: AgTenant, conditions: list[dict[str, Any]],
+                    fires: bool) -> None:  # fmt: skip
+    switch, outlet, dimmer = (
+        fresh.device("switch"),
+        fresh.device("outlet"),
+        fresh.devices["dimmer"][-1],
+    )
+    client.post(f"{AG}/devices/{dimmer}/command", headers=fresh.headers,
+                json={"command": {"name": "fast_off"}})  # fmt: skip
+    for condition in conditions:
+        if condition.get("device") == "DIMMER":
+            condition["device"] = dimmer
+    for device in (switch, outlet):
+        client.post(f"{AG}/devices/{device}/command", headers=fresh.headers,
+                    json={"command": {"name": "off"}})  # fmt: skip
+    created = client.post(f"{AG}/actions", headers=fresh.headers, json={
+        "device": switch, "type": "command", "event": "turnOn", "deviceToControlId": outlet,
+        "options": {"command": {"name": "on"}}, "conditions": conditions})  # fmt: skip
+    assert created.status_code == 200, created.text
+    client.post(f"{AG}/devices/{switch}/command", headers=fresh.headers,
+                json={"command": {"name": "on"}})  # fmt: skip
+    got = client.get(f"{AG}/devices/{outlet}", headers=fresh.headers).json()["device"]
+    assert got["status"]["info"]["level"] == (100 if fires else 0)
