@@ -828,7 +828,9 @@ def test_power_controller_settings_codes(
         after = client.get(f"{AG}/devices/{controller}", headers=dana.headers).json()["device"]
         assert after["info"] == before["info"]
     else:  # put it back as it was for the other cases
-        restore = {"info": {"ffr": {"enable": False}}} if "info" in body else {"schedule": []}
+        restore: dict[str, Any] = (
+            {"info": {"ffr": {"enable": False}}} if "info" in body else {"schedule": []}
+        )
         client.put(f"{AG}/devices/{controller}", headers=dana.headers, json=restore)
 
 
