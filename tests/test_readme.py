@@ -88,10 +88,13 @@ def test_readme_examples_run_as_written(readme_server: tuple[str, Path]) -> None
     first, clock, http = examples()[:3]
     ran = _run(first, base, data_dir)
     assert ran.returncode == 0, ran.stderr
-    devices, history, vents = _documents(ran.stdout)[-3:]
+    devices, history, vents, house, switched, statuses = _documents(ran.stdout)[-6:]
     assert devices[0]["device_name"]
     assert history, "today's history by the barn's calendar is not empty"
     assert vents["data"][0]["type"] == "vents"
+    assert house["devices"]
+    assert switched["device"]["status"]["info"]["level"] == 100
+    assert statuses["statuses"][-1]["info"]["level"] == 100
     ran = _run(clock, base, data_dir)
     assert ran.returncode == 0, ran.stderr
     ran = _run(http, base, data_dir)

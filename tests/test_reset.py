@@ -45,11 +45,22 @@ def test_reset_restores_every_vendor_and_keeps_credentials(
     (device,) = client.get(f"{PREFIX}/devices", headers=phason_headers).json()
     assert device["last_reported_on"] == "2024-07-25 16:30:00"
 
+    signed_in = client.post("/automategreen/v1/signin", json={
+        "user": {"email": tenant.email, "password": tenant.password}})  # fmt: skip
+    ag = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    house_before = client.get("/automategreen/v1/devices", headers=ag).json()["devices"]
+
     reset = client.post("/_ductwork/reset", params={"account": tenant.email})
     assert reset.status_code == 200, reset.text
     body = reset.json()
     assert body["account"] == tenant.email
-    assert set(body) == {"account", "phason", "flair"}
+    assert set(body) == {"account", "phason", "flair", "automategreen"}
+
+    # Automate Green: a new house (new ids) behind the same token.
+    house_after = client.get("/automategreen/v1/devices", headers=ag).json()["devices"]
+    ids = sorted(d.get("device", d)["id"] for d in house_after)
+    assert ids == sorted(i for kind in body["automategreen"]["devices"].values() for i in kind)
+    assert not set(ids) & {d.get("device", d)["id"] for d in house_before}
 
     headers = bearer(token(client, tenant))  # the application survives (the old token expired)
     names = {r["attributes"]["name"] for r in client.get(f"{FLAIR}/api/rooms", headers=headers)
@@ -93,6 +104,7 @@ def test_cli_reset_and_simulate_act_on_every_vendor(tmp_path: Path) -> None:
     result = json.loads(simulated.stdout)
     assert result["phason"] == made["phason"]
     assert result["flair"] == made["flair"]
+    assert set(result["automategreen"]["devices"]) == set(made["automategreen"]["devices"])
     reset = ductwork("reset", "--account", email, "--history-days", "0.02", data_dir=tmp_path)
     assert reset.returncode == 0, reset.stderr
-    assert set(json.loads(reset.stdout)) == {"account", "phason", "flair"}
+    assert set(json.loads(reset.stdout)) == {"account", "phason", "flair", "automategreen"}

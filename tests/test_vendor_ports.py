@@ -48,7 +48,7 @@ def test_vendor_ports_serve_the_real_root_paths(
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("auto", {"phason": 8001, "flair": 8002}),
+        ("auto", {"phason": 8001, "flair": 8002, "automategreen": 8003}),
         ("none", {}),
         ("flair=9002", {"flair": 9002}),
         ("phason=9001, flair=9002", {"phason": 9001, "flair": 9002}),
