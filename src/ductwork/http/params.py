@@ -54,6 +54,24 @@ class BodyRules:
     json_nulls: bool = False  # a JSON null reads as "None" (else the parameter is left out)
 
 
+MAX_JSON_DEPTH = 32  # no vendor body nests deeper; deeper ones are refused, not recursed into
+
+
+def json_depth(value: Any) -> int:
+    """How deep a decoded JSON value nests, found without recursion (a hostile body nested
+    thousands deep must not exhaust the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((v, level + 1) for v in item)
+    return deepest
+
+
 async def merge_params(request: Request, rules: BodyRules) -> dict[str, str]:
     """The query parameters with the body's over them (the last of repeated names wins);
     raises BadBody."""
@@ -83,14 +101,19 @@ async def _body(request: Request, rules: BodyRules) -> dict[str, str]:
     if not body:
         return {}
     if kind == "form":
-        form = await request.form()
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 (no or a broken boundary: starlette raises several kinds)
+            raise BadBody("The form body cannot be read.") from None
         return {name: str(value) for name, value in form.items()}
     if kind == "urlencoded":
         return dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True))
     try:
         decoded = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         raise BadBody("The body is not valid JSON.") from None
+    if json_depth(decoded) > MAX_JSON_DEPTH:
+        raise BadBody("The JSON body nests too deeply.")
     if isinstance(decoded, dict):
         return _from_json(decoded, rules)
     if rules.objects_only:

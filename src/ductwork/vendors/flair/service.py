@@ -47,6 +47,7 @@ from ductwork.vendors.flair.wire import Json, identifier
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 2**31 - 1  # times MAX_PAGE_SIZE, still within a 64-bit offset
 # The callback event a write of each type sends (sensor events come from the twin).
 _EVENT_OF = {t: e for e, t in EVENT_TYPES.items()}
 
@@ -73,6 +74,8 @@ class Query:
                 raise bad_request(f"{name} must be a positive integer") from None
             if values[name] < 1:
                 raise bad_request(f"{name} must be a positive integer")
+            if values[name] > MAX_PAGE:  # past what an offset can hold in the database
+                raise bad_request(f"{name} may be at most {MAX_PAGE}")
         if values["page[size]"] > MAX_PAGE_SIZE:
             raise bad_request(f"page[size] may be at most {MAX_PAGE_SIZE}")
         return cls(

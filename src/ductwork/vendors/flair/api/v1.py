@@ -16,7 +16,14 @@ from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
-from ductwork.http.params import BadBody, BodyRules, json_or_urlencoded, merge_params
+from ductwork.http.params import (
+    MAX_JSON_DEPTH,
+    BadBody,
+    BodyRules,
+    json_depth,
+    json_or_urlencoded,
+    merge_params,
+)
 from ductwork.vendors.flair import wire
 from ductwork.vendors.flair.exceptions import FlairError, bad_request, unauthorized
 from ductwork.vendors.flair.models import TYPES, Principal, ResourceType
@@ -98,9 +105,12 @@ FLAIR_ERRORS = ErrorShape(
 async def _json_body(request: Request) -> Any:
     body = await request.body()
     try:
-        return msgspec.json.decode(body) if body else None
-    except msgspec.DecodeError:
+        decoded = msgspec.json.decode(body) if body else None
+    except (msgspec.DecodeError, RecursionError):
         raise bad_request("The body is not valid JSON.") from None
+    if json_depth(decoded) > MAX_JSON_DEPTH:
+        raise bad_request("The JSON body nests too deeply.")
+    return decoded
 
 
 def _api_path(request: Request) -> str:

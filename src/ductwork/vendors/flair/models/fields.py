@@ -3,6 +3,8 @@ write that names them (422 naming the first offender, 409 for a mismatched type)
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
@@ -44,6 +46,12 @@ class Attr:
             not isinstance(value, allowed) or (self.kind != "boolean" and isinstance(value, bool))
         ):
             raise invalid(f"{self.name} must be a {self.kind}.")
+        if self.kind == "number" and not math.isfinite(value):
+            raise invalid(f"{self.name} must be a finite number.")
+        if self.kind == "strings" and (
+            len(value) > 50 or not all(isinstance(v, str) and 0 < len(v) <= 2000 for v in value)
+        ):
+            raise invalid(f"{self.name} must be a list of at most 50 non-empty strings.")
         if self.choices and value not in self.choices:
             raise invalid(f"{self.name} must be one of {', '.join(map(str, self.choices))}.")
         if self.low is not None and value < self.low:
@@ -56,10 +64,6 @@ class Attr:
             self.kind == "strings" and not all(storable(v) for v in value)
         ):
             raise invalid(f"{self.name} may not contain NUL characters.")
-        if self.kind == "strings" and (
-            len(value) > 50 or not all(isinstance(v, str) and 0 < len(v) <= 2000 for v in value)
-        ):
-            raise invalid(f"{self.name} must be a list of at most 50 non-empty strings.")
         if self.kind == "object" and len(wire.encode(value)) > 10_000:
             raise invalid(f"{self.name} may have at most 10,000 bytes of JSON.")
         return value
