@@ -6,6 +6,7 @@ numbers past the database's integer range. Before and after authentication, on e
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -233,3 +234,34 @@ def test_automategreen_actions_of_the_wrong_type(
     statuses = client.get("/automategreen/v1/statuses", headers=headers,
                           params={"date": "9" * 40})  # fmt: skip
     assert statuses.status_code == 400
+
+
+BIG = 2 * 1024 * 1024
+
+
+def _chunks(total: int) -> Iterator[bytes]:
+    sent = 0
+    while sent < total:
+        yield b"a" * 65536
+        sent += 65536
+
+
+@pytest.mark.parametrize(
+    "path", ["/automategreen/v1/signin", "/flair/oauth2/token", "/phason/token",
+             "/phason/v1.0.3/generate_key", "/_ductwork/clock"],
+)  # fmt: skip
+def test_bodies_past_the_limit_are_413(client: httpx.Client, path: str) -> None:
+    """Past a mebibyte: refused by its declared length before it is read, and counted as it
+    streams in when it declares none (chunked)."""
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    declared = client.post(path, content=b"a" * BIG, headers=form)
+    assert declared.status_code == 413
+    if path.endswith("generate_key"):
+        return  # it reads no body at all (Basic authentication): nothing to count
+    try:
+        chunked = client.post(path, content=_chunks(BIG), headers=form)
+    except httpx.TransportError:
+        return  # the server answered and closed while the client was still sending: refused
+    assert chunked.status_code == 413
+    small = client.post(path, content=b"a=1", headers=form)
+    assert small.status_code != 413

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from ductwork.http.openapi import Operation
@@ -72,6 +72,42 @@ class Endpoint:
     path: str
     handler: Handler
     operation: Operation | None = None
+
+
+MAX_BODY_BYTES = 1 << 20  # no vendor request needs more than a mebibyte
+
+
+class BodyTooLarge(Exception):
+    """A request body past MAX_BODY_BYTES (found while it streams in)."""
+
+
+def _too_large() -> Response:
+    body = b'{"message":"Request Entity Too Large"}'
+    return JsonBytes(body, 413)
+
+
+def _declared_length(scope: Scope) -> int | None:
+    """The Content-Length header, or None (absent or not a number)."""
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            return int(value) if value.isdigit() else None
+    return None
+
+
+def _limited(receive: Receive) -> Receive:
+    """`receive` that raises BodyTooLarge as soon as the body streamed in passes the limit."""
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                raise BodyTooLarge
+        return message
+
+    return limited
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +226,13 @@ class App:
                 child = dict(scope, root_path=scope.get("root_path", "") + mount.prefix)
                 await mount.app(child, receive, send)
                 return
+        if scope["method"] not in ("GET", "HEAD"):
+            length = _declared_length(scope)
+            if length is not None and length > MAX_BODY_BYTES:
+                # Refused unread: the connection closes rather than drain a huge body.
+                await _too_large()(scope, receive, send)
+                return
+            receive = _limited(receive)  # a chunked (or lying) body is counted as it arrives
         path = self._path(scope)
         api = next(
             (a for a in self.apis if path == a.prefix or path.startswith(a.prefix + "/")), None
@@ -210,6 +253,8 @@ class App:
                 else:
                     scope["path_params"] = params
                     response = await handler(Request(scope, receive))
+        except BodyTooLarge:
+            response = _too_large()
         except Exception as exc:
             rendered = errors.render(exc)
             if rendered is None:

@@ -17,7 +17,7 @@ import msgspec
 from starlette.requests import Request
 
 from ductwork.core.db import storable
-from ductwork.http.dispatch import header
+from ductwork.http.dispatch import BodyTooLarge, header
 
 BodyKind = Literal["json", "form", "urlencoded"]
 
@@ -103,7 +103,9 @@ async def _body(request: Request, rules: BodyRules) -> dict[str, str]:
     if kind == "form":
         try:
             form = await request.form()
-        except Exception:  # noqa: BLE001 (no or a broken boundary: starlette raises several kinds)
+        except BodyTooLarge:
+            raise
+        except Exception:
             raise BadBody("The form body cannot be read.") from None
         return {name: str(value) for name, value in form.items()}
     if kind == "urlencoded":

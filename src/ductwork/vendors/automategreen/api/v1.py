@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from ductwork.core.accounts import Account
 from ductwork.core.db import storable
 from ductwork.http.auth import authenticated, bearer_token
-from ductwork.http.dispatch import Api, Endpoint, ErrorShape, JsonBytes, header
+from ductwork.http.dispatch import Api, BodyTooLarge, Endpoint, ErrorShape, JsonBytes, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.vendors.automategreen import wire
 from ductwork.vendors.automategreen.exceptions import (
@@ -111,6 +111,8 @@ async def read_body(request: Request) -> Body:
     if kind.startswith("multipart/form-data"):
         try:
             form = await request.form()
+        except BodyTooLarge:
+            raise
         except Exception:
             raise bad_request("The multipart body cannot be read") from None
         return Body(nest((k, v) for k, v in form.multi_items() if isinstance(v, str)), False)

@@ -4,7 +4,6 @@ write that names them (422 naming the first offender, 409 for a mismatched type)
 from __future__ import annotations
 
 import math
-
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
