@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -180,7 +180,12 @@ class House:
 
     def step(self, from_minute: int, until_minute: int) -> list[Report]:
         """Advance minutes from_minute+1..until_minute; the reports sent, in time order."""
-        reports: list[Report] = []
+        return [report for reports in self.minutes(from_minute, until_minute) for report in reports]
+
+    def minutes(self, from_minute: int, until_minute: int) -> Iterator[list[Report]]:
+        """Advance minutes from_minute+1..until_minute one at a time, yielding each minute's
+        reports in time order (the weather computed a week at a time): a caller may act on
+        the house between minutes (an action commanding a device) and the next minute sees it."""
         entries = [
             (self.models[entry["spec"]["kind"]], entry["state"])
             for entry in self.state["devices"].values()
@@ -188,15 +193,15 @@ class House:
         first = from_minute + 1
         while first <= until_minute:
             last = min(until_minute, first + _CHUNK_MINUTES - 1)
-            for env in self.environments(first, last):
+            for minute, env in enumerate(self.environments(first, last), start=first):
                 minute_reports: list[Report] = []
                 for model, state in entries:
                     minute_reports += model.step(state, env, self.seed)
                 minute_reports.sort(key=lambda report: report.at)
-                reports += minute_reports
+                self.state["minute"] = max(self.state["minute"], minute)
+                yield minute_reports
             first = last + 1
         self.state["minute"] = max(self.state["minute"], until_minute)
-        return reports
 
     def add(self, spec: DeviceSpec, at: float) -> list[Report]:
         """A device joins the cloud at `at` (also leaving the hub's pending links): its first

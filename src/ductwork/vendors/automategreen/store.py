@@ -229,8 +229,7 @@ class HouseKind:
         """Step the house minute by minute to `end`, the actions running on every report."""
         house = self.house(loaded)
         engine = Engine(house, loaded.config, Chunk())
-        for minute in range(loaded.minute, end):
-            reports = house.step(minute, minute + 1)
+        for reports in house.minutes(loaded.minute, end):
             if reports:
                 engine.handle(reports)
         return engine.chunk
