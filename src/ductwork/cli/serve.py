@@ -141,6 +141,7 @@ def _log_config(log_level: str) -> dict[str, Any]:
     config = copy.deepcopy(LOGGING_CONFIG)
     level = "DEBUG" if log_level.lower() == "trace" else log_level.upper()
     config["loggers"]["ductwork"] = {"handlers": ["default"], "level": level, "propagate": False}
+    config["formatters"]["access"]["()"] = "ductwork.cli.logs.MaskingAccessFormatter"
     return config
 
 
