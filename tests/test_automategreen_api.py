@@ -892,9 +892,9 @@ def test_conditions(client: httpx.Client, fresh: AgTenant, conditions: list[dict
     )
     client.post(f"{AG}/devices/{dimmer}/command", headers=fresh.headers,
                 json={"command": {"name": "fast_off"}})  # fmt: skip
-    for condition in conditions:
-        if condition.get("device") == "DIMMER":
-            condition["device"] = dimmer
+    # (a copy: the parameters are shared by every world and client the test runs on)
+    conditions = [{**c, "device": dimmer} if c.get("device") == "DIMMER" else c
+                  for c in conditions]  # fmt: skip
     for device in (switch, outlet):
         client.post(f"{AG}/devices/{device}/command", headers=fresh.headers,
                     json={"command": {"name": "off"}})  # fmt: skip
