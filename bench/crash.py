@@ -548,6 +548,19 @@ def write_until(
         ledger.unanswered[target.key] = []
 
 
+def lost_writes(ledger: Ledger, http: httpx.Client) -> list[str]:
+    """Read every acknowledged object back; one line per object whose stored value is neither
+    its last acknowledged value nor one sent after it without an answer."""
+    lost: list[str] = []
+    for key, acked in ledger.acked.items():
+        stored = ledger.readers[key](http)
+        later = ledger.unanswered.get(key, [])
+        if not any(_same(stored, value) for value in (acked, *later)):
+            unanswered = f" (unanswered since: {later!r})" if later else ""
+            lost.append(f"{key}: acknowledged {acked!r}, read {stored!r}{unanswered}")
+    return lost
+
+
 def _same(a: Value | None, b: Value | None) -> bool:
     if isinstance(a, float | int) and isinstance(b, float | int):
         return abs(float(a) - float(b)) < 1e-6
@@ -565,6 +578,7 @@ class TrialResult:
     first_start: float = 0.0
     restart: float = 0.0
     writes: int = 0
+    checked: int = 0  # objects read back
     lost: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     webhooks_expected: int = 0
@@ -580,7 +594,8 @@ class TrialResult:
         slowest = "-" if self.slowest_redelivery is None else f"{self.slowest_redelivery:.1f}"
         return (
             f"  {self.database:<10} trial {self.number + 1:>3}  kill at {self.kill_after:4.2f} s"
-            f"  writes {self.writes:>4}  lost {len(self.lost)}  restart {self.restart:5.2f} s"
+            f"  writes {self.writes:>4}  objects {self.checked:>3}  lost {len(self.lost)}"
+            f"  restart {self.restart:5.2f} s"
             f"  webhooks {self.delivered}/{self.webhooks_expected} (pending at kill "
             f"{self.pending_at_kill}, duplicates {self.duplicates}, slowest after restart "
             f"{slowest} s)"
@@ -784,21 +799,8 @@ def crash_trial(
         restarted_at = time.time()
         result.writes, result.refused = ledger.writes, ledger.refused
         with httpx.Client(base_url=server.base, timeout=REQUEST_TIMEOUT) as reader:
-            for key, read in ledger.readers.items():
-                stored = read(reader)
-                allowed = [
-                    *([ledger.acked[key]] if key in ledger.acked else []),
-                    *ledger.unanswered.get(key, []),
-                ]
-                if key in ledger.acked and not any(_same(stored, a) for a in allowed):
-                    result.lost.append(
-                        f"{key}: acknowledged {ledger.acked[key]!r}, read {stored!r}"
-                        + (
-                            f" (unanswered {ledger.unanswered[key]!r})"
-                            if ledger.unanswered.get(key)
-                            else ""
-                        )
-                    )
+            result.checked = len(ledger.acked)
+            result.lost = lost_writes(ledger, reader)
             fired = _json(
                 _ok(
                     reader.get(
