@@ -365,8 +365,8 @@ Value = str | float | int
 class Target:
     """One object the writer changes: how to write a value and how to read it back.
 
-    `write(http, value)` returns the response and the value the server says it holds (None
-    when not a 2xx); `read(http)` the value stored now (None: the object is gone)."""
+    `choose(rng, last)` picks a value other than `last`; `write(http, value)` sends it and
+    returns the answer; `read(http)` gives the value stored now (None: the object is gone)."""
 
     key: str
     choose: Callable[[random.Random, Value | None], Value]
