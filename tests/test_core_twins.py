@@ -109,6 +109,24 @@ def test_a_chunk_another_process_claimed_first_is_simulated_again_from_its_state
     assert state == {"sum": 78}
 
 
+def test_a_twin_deleted_during_a_catch_up_ends_it_quietly(tmp_path: Path) -> None:
+    """A reset (in this process or another) may delete a twin that the background tick is
+    stepping: the catch-up ends without an error, whether the row went before a chunk was
+    read or before it was claimed."""
+    engine = _engine(tmp_path)
+
+    def delete() -> None:
+        with engine.begin() as connection:
+            connection.execute(sa.delete(counters).where(counters.c.id == 1))
+
+    runner = TwinRunner(engine, Counter(before_step=delete))
+    assert runner.catch_up(1, 20) == 20
+    with engine.connect() as connection:  # the claim found no row: the chunk wrote nothing
+        assert connection.execute(sa.select(sa.func.count()).select_from(ticks)).scalar() == 0
+    assert not runner.is_current(1, 20)
+    assert TwinRunner(engine, Counter()).catch_up(1, 5) == 5  # a row that is already gone
+
+
 def test_forget_makes_the_runner_read_the_row_again(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     runner = TwinRunner(engine, Counter())

@@ -133,8 +133,13 @@ class TwinRunner(Generic[T, C]):
             while True:
                 # Simulate outside any write transaction, then commit the chunk in a short one
                 # that claims it (SQLite has one writer at a time; keep its lock brief).
-                with self._engine.connect() as connection:
-                    loaded = kind.load(connection, twin_id)
+                try:
+                    with self._engine.connect() as connection:
+                        loaded = kind.load(connection, twin_id)
+                except sa.exc.NoResultFound:
+                    # Deleted meanwhile (a reset, another process): nothing left to catch up.
+                    self._known.pop(twin_id, None)
+                    return minute
                 done = loaded.minute
                 if done >= minute:
                     self._known[twin_id] = done

@@ -238,7 +238,11 @@ class AutomateGreen:
             chunk.result = change(house, loaded.config, chunk, at)
             return chunk
 
-        return self.runner.apply(house_id, minute, run).result  # type: ignore[no-any-return]
+        try:
+            return self.runner.apply(house_id, minute, run).result  # type: ignore[no-any-return]
+        except sa.exc.NoResultFound:  # the house was deleted meanwhile (a reset)
+            self.forget(account.id)
+            raise not_found("Device") from None
 
     def _snapshot(self, account: Account) -> Snapshot:
         self.catch_up(account.id)
