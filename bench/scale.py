@@ -1,12 +1,13 @@
 """Throughput of `ductwork serve --workers N` on PostgreSQL under a mixed read/write load.
 
-Creates a scratch PostgreSQL database, starts `ductwork serve --workers N` on it for each N
-(1, 2 and 4 by default; the demo world is created by the first start and kept), and runs wrk
-with a Lua script that mixes reads of Phason `GET /devices` and Flair `GET /api/rooms` with
-writes: Flair vents moved (`PATCH /api/vents/{id}`) and Automate Green dimmer commands
-(`POST /devices/{id}/command`). Prints requests/s, p99 latency and errors (non-2xx answers,
-socket errors; the goal is 0) per N. Needs wrk (apt-get install wrk) and a PostgreSQL server
-where the user may create databases. Run: .venv/bin/python bench/scale.py
+Creates a scratch PostgreSQL database with `--accounts` tenants (8 by default, each with every
+vendor's demo world), starts `ductwork serve --workers N` on it for each N (1, 2 and 4 by
+default), and runs wrk with a Lua script that mixes reads of Phason `GET /devices` and Flair
+`GET /api/rooms` with writes: Flair vents moved (`PATCH /api/vents/{id}`) and Automate Green
+dimmer commands (`POST /devices/{id}/command`), spread over the tenants. Prints requests/s,
+p99 latency and errors (non-2xx answers, socket errors; the goal is 0) per N. Needs wrk
+(apt-get install wrk) and a PostgreSQL server where the user may create databases.
+Run: .venv/bin/python bench/scale.py
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
 
 from phason_throughput import (
-    REPO,
     BenchError,
     WrkResult,
     free_port,
@@ -38,7 +39,7 @@ from phason_throughput import (
 )
 
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
-HISTORY_DAYS = "0.25"
+TENANT_HISTORY_DAYS = 0.05
 STARTUP_TIMEOUT = 300.0
 FLAIR_SCOPES = "structures.view structures.edit vents.edit pucks.view"
 # The mix, in requests out of 20: reads 14 (Phason devices 8, Flair rooms 6), writes 6 (Flair
@@ -66,22 +67,24 @@ end
 request = function()
   counter = counter + 1
   local kind = pattern[((counter * 7) %% n) + 1]
+  -- the next tenant after each full pattern, so every kind reaches every tenant
+  local t = cfg.tenants[(math.floor(counter / n) %% #cfg.tenants) + 1]
   if kind == "phason_devices" then
-    return wrk.format("GET", cfg.phason_path, {["Phasonkey"] = cfg.phason_key})
+    return wrk.format("GET", cfg.phason_path, {["Phasonkey"] = t.phason_key})
   elseif kind == "flair_rooms" then
-    return wrk.format("GET", cfg.rooms_path, {["Authorization"] = cfg.flair_auth})
+    return wrk.format("GET", cfg.rooms_path, {["Authorization"] = t.flair_auth})
   elseif kind == "flair_vent" then
-    local vent = cfg.vents[(counter %% #cfg.vents) + 1]
+    local vent = t.vents[(counter %% #t.vents) + 1]
     local body = '{"data":{"type":"vents","attributes":{"percent-open":' ..
       tostring((counter * 5) %% 101) .. '}}}'
     return wrk.format("PATCH", cfg.vent_prefix .. vent,
-                      json_headers({["Authorization"] = cfg.flair_auth}), body)
+                      json_headers({["Authorization"] = t.flair_auth}), body)
   else
-    local dimmer = cfg.dimmers[(counter %% #cfg.dimmers) + 1]
+    local dimmer = t.dimmers[(counter %% #t.dimmers) + 1]
     local body = '{"command":{"name":"instant_on","level":' ..
       tostring((counter * 3) %% 101) .. '}}'
     return wrk.format("POST", cfg.ag_prefix .. dimmer .. "/command",
-                      json_headers({["Authorization"] = cfg.ag_auth}), body)
+                      json_headers({["Authorization"] = t.ag_auth}), body)
   end
 end
 """
@@ -107,13 +110,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run (15)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (32)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
+    parser.add_argument("--accounts", type=int, default=8,
+                        help="accounts (tenants) the load is spread over (8)")  # fmt: skip
+    parser.add_argument("--only", default="", metavar="KIND,...",
+                        help=f"only these request kinds of the mix ({', '.join(MIX)})")  # fmt: skip
     args = parser.parse_args(argv)
+    kinds = [k for k in args.only.split(",") if k]
+    if set(kinds) - set(MIX):
+        parser.error(f"--only: kinds are {', '.join(MIX)}")
+    args.mix = {k: w for k, w in MIX.items() if not kinds or k in kinds}
     try:
         args.counts = [int(n) for n in args.workers.split(",")]
     except ValueError:
         parser.error("--workers: a comma-separated list of integers")
-    if min(args.counts) < 1 or args.duration < 1 or args.connections < 1:
-        parser.error("--workers, --duration and --connections must be at least 1")
+    if min(args.counts) < 1 or min(args.duration, args.connections, args.accounts) < 1:
+        parser.error("--workers, --duration, --connections and --accounts must be at least 1")
     return args
 
 
@@ -132,39 +143,76 @@ def lua_script(config: dict[str, object]) -> str:
     return LUA % {"config": lua(config)}
 
 
-def load_config(python: str, data_dir: Path, base: str) -> dict[str, object]:
-    """Keys, tokens and device ids for the script, from `ductwork credentials --json` and the
-    APIs (a Flair client-credentials token, the vent ids)."""
-    completed = subprocess.run(
-        [python, "-m", "ductwork", "credentials", "--data-dir", str(data_dir), "--json"],
-        capture_output=True, text=True, cwd=REPO, check=False, timeout=60,
-    )  # fmt: skip
-    if completed.returncode != 0:
-        raise BenchError(f"ductwork credentials failed:\n{completed.stderr}")
-    creds = json.loads(completed.stdout)
-    flair, ag = creds["flair"], creds["automategreen"]
+@dataclass
+class Tenant:
+    """An account made for the benchmark, with its demo worlds and credentials."""
+
+    email: str
+    password: str
+    phason_key: str
+    flair_client: tuple[str, str]  # client id, secret
+    dimmers: list[str]
+
+
+def make_tenants(data_dir: Path, database_url: str, count: int) -> list[Tenant]:
+    """`count` accounts, each with every vendor's demo world (a little history), a Phason key
+    and a Flair application; made in this process on the benchmark's database."""
+    from ductwork.runtime import Runtime
+    from ductwork.vendors.flair.backend import FlairBackend
+
+    tenants = []
+    runtime = Runtime.open(data_dir, database_url, flair_token_limit=0)
+    try:
+        for number in range(count):
+            email, password = f"bench{number}@example.com", f"bench-password-{number}"
+            account = runtime.accounts.create(email, password, seed=number + 1)
+            worlds = runtime.add_demo_world(account, history_days=TENANT_HISTORY_DAYS)
+            application, secret = runtime.backend(FlairBackend).service.applications.create(
+                account, "bench"
+            )
+            devices: Any = worlds["automategreen"]
+            tenants.append(Tenant(email, password, runtime.accounts.issue_key(account, "phason"),
+                                  (application.client_id, secret),
+                                  list(devices["devices"]["dimmer"])))  # fmt: skip
+    finally:
+        runtime.close()
+    return tenants
+
+
+def load_config(base: str, tenants: Sequence[Tenant], mix: dict[str, int]) -> dict[str, object]:
+    """Keys, tokens and device ids for the script: a Flair client-credentials token, the vent
+    ids and an Automate Green token of each tenant, asked of the running server."""
+    rows = []
     with httpx.Client(base_url=base, timeout=30) as client:
-        answer = client.post("/flair/oauth2/token", data={
-            "grant_type": "client_credentials", "scope": FLAIR_SCOPES,
-            "client_id": flair["client_id"], "client_secret": flair["client_secret"]})  # fmt: skip
-        if answer.status_code != 200:
-            raise BenchError(f"Flair token: {answer.status_code} {answer.text[:300]}")
-        flair_auth = f"Bearer {answer.json()['access_token']}"
-        vents = client.get("/flair/api/vents", headers={"Authorization": flair_auth})
-        if vents.status_code != 200:
-            raise BenchError(f"Flair vents: {vents.status_code} {vents.text[:300]}")
-        vent_ids = [v["id"] for v in vents.json()["data"]]
+        for tenant in tenants:
+            client_id, secret = tenant.flair_client
+            answer = client.post("/flair/oauth2/token", data={
+                "grant_type": "client_credentials", "scope": FLAIR_SCOPES,
+                "client_id": client_id, "client_secret": secret})  # fmt: skip
+            if answer.status_code != 200:
+                raise BenchError(f"Flair token: {answer.status_code} {answer.text[:300]}")
+            flair_auth = f"Bearer {answer.json()['access_token']}"
+            vents = client.get("/flair/api/vents", headers={"Authorization": flair_auth})
+            if vents.status_code != 200:
+                raise BenchError(f"Flair vents: {vents.status_code} {vents.text[:300]}")
+            signed = client.post("/automategreen/v1/signin", data={
+                "user[email]": tenant.email, "user[password]": tenant.password})  # fmt: skip
+            if signed.status_code != 200:
+                raise BenchError(f"Automate Green sign-in: {signed.status_code} {signed.text}")
+            rows.append({
+                "phason_key": tenant.phason_key,
+                "flair_auth": flair_auth,
+                "vents": [v["id"] for v in vents.json()["data"]],
+                "ag_auth": f"Bearer {signed.json()['token']}",
+                "dimmers": tenant.dimmers,
+            })  # fmt: skip
     return {
-        "mix": MIX,
+        "mix": mix,
         "phason_path": "/phason/v1.0.3/devices",
-        "phason_key": creds["phason"]["api_key"],
         "rooms_path": "/flair/api/rooms",
-        "flair_auth": flair_auth,
         "vent_prefix": "/flair/api/vents/",
-        "vents": vent_ids,
         "ag_prefix": "/automategreen/v1/devices/",
-        "ag_auth": f"Bearer {ag['token']}",
-        "dimmers": ag["devices"]["dimmer"],
+        "tenants": rows,
     }
 
 
@@ -183,6 +231,10 @@ def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -> list
     """For each worker count: start the server, warm it up, run wrk, stop it."""
     python, runs = venv_python(), []
     script = data_dir / "mixed.lua"
+    started = time.monotonic()
+    tenants = make_tenants(data_dir, database_url, args.accounts)
+    print(f"  {args.accounts} account(s) with demo worlds made in "
+          f"{time.monotonic() - started:.1f} s", flush=True)  # fmt: skip
     for count in args.counts:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -190,14 +242,15 @@ def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -> list
             f"ductwork --workers {count}",
             [python, "-m", "ductwork", "serve", "--port", str(port), "--vendor-ports", "none",
              "--data-dir", str(data_dir), "--database-url", database_url, "--log-level",
-             "warning", "--history-days", HISTORY_DAYS, "--flair-token-limit", "0",
+             "warning", "--no-demo", "--flair-token-limit", "0",
              "--workers", str(count)],
             data_dir / f"serve-{count}.log",
         )  # fmt: skip
         try:
             waited = wait_until_up(server, f"{base}/_ductwork/health", STARTUP_TIMEOUT)
             print(f"  {count} worker(s) up after {waited:.1f} s", flush=True)
-            script.write_text(lua_script(load_config(python, data_dir, base)))
+            if not script.exists():  # the tokens outlive the server: asked once
+                script.write_text(lua_script(load_config(base, tenants, args.mix)))
             time.sleep(2.0)  # every worker started
             run_wrk(base, script, args, min(3, args.duration))  # warm-up
             result = run_wrk(base, script, args, args.duration)
@@ -214,8 +267,9 @@ def report(runs: Sequence[Run], args: argparse.Namespace) -> None:
     """The table: one line per worker count."""
     cores = os.cpu_count()
     print()
-    print(f"wrk -t{args.threads} -c{args.connections}, {args.duration} s a run; mix per 20 "
-          f"requests: {', '.join(f'{k} {v}' for k, v in MIX.items())}; {cores} cores")  # fmt: skip
+    mix = ", ".join(f"{kind} {weight}" for kind, weight in args.mix.items())
+    print(f"wrk -t{args.threads} -c{args.connections}, {args.duration} s a run, "
+          f"{args.accounts} account(s); mix (weights): {mix}; {cores} cores")  # fmt: skip
     header = f"{'workers':>7} {'req/s':>10} {'vs 1':>6} {'p99 ms':>8}  errors"
     print(header)
     print("-" * len(header))
