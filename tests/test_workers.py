@@ -398,3 +398,28 @@ def test_a_worker_count_of_zero_is_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert refused.returncode == 2
     assert "--workers" in refused.stderr
+
+
+def test_workers_do_not_outlive_a_killed_parent(tmp_path: Path, cluster: Cluster) -> None:
+    """SIGKILL the parent (no chance to stop anyone): its workers are sent SIGTERM by the
+    kernel and stop, so nothing keeps serving on the port."""
+    server = _start(tmp_path, cluster.world.database_url)
+    pids = server.pids()
+    server.process.kill()
+    server.process.wait()
+    deadline = time.monotonic() + 30
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        assert time.monotonic() < deadline, "a worker outlived its parent"
+        time.sleep(0.1)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.base}/_ductwork/health", timeout=2)
+
+
+def test_sighup_stops_every_worker(tmp_path: Path, cluster: Cluster) -> None:
+    """SIGHUP (the terminal went away) stops the workers and the parent like SIGTERM."""
+    server = _start(tmp_path, cluster.world.database_url)
+    pids = server.pids()
+    server.process.send_signal(signal.SIGHUP)
+    assert server.process.wait(timeout=30) == 0, server.log.read_text()
+    assert all(not Path(f"/proc/{pid}").exists() for pid in pids)
+    assert "ductwork stopped." in server.log.read_text()

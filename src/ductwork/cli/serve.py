@@ -5,9 +5,10 @@ listening socket (the main port and the vendor ports), creates the demo world, t
 workers that each open their own runtime and run uvicorn on the inherited sockets (the kernel
 hands each new connection to one of them). Each worker runs the history ticker and the webhook
 deliverer; both are safe across processes (the twins' compare-and-set claims, the outbox's
-leases). Chosen: SQLite with more than one worker is refused (one writer at a time); SIGTERM or
-SIGINT stops every worker gracefully (exit status 0); a worker that dies after it started
-serving is started again, one that dies before stops the server with exit status 1.
+leases). Chosen: SQLite with more than one worker is refused (one writer at a time); SIGTERM,
+SIGINT or SIGHUP stops every worker gracefully (exit status 0); a worker that dies after it
+started serving is started again, one that dies before stops the server with exit status 1;
+workers are sent SIGTERM if the parent dies (Linux).
 """
 
 from __future__ import annotations
@@ -346,8 +347,9 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
     wrote to its ready pipe is started again; one that dies before is a start-up failure: the
     others are stopped and the status is 1. Returns the parent's exit status."""
     stop: list[int] = []
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, lambda signum, _frame: stop.append(signum))
+    parent = os.getpid()
     workers: dict[int, int] = {}  # pid -> the read end of its ready pipe
 
     def start() -> None:
@@ -357,6 +359,7 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
         if pid == 0:  # the worker: it never returns into the parent's code
             status = 1
             try:
+                _die_with(parent)
                 os.close(read)
                 for other in workers.values():
                     os.close(other)
@@ -406,6 +409,20 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
             status = 1
     _stop_all(workers)
     return status
+
+
+def _die_with(parent: int) -> None:
+    """In a worker: be sent SIGTERM when the parent dies, even killed (Linux's
+    PR_SET_PDEATHSIG), so no orphan keeps serving; SIGHUP is left to the parent, which stops
+    the workers itself."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != parent:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _stop_all(workers: dict[int, int]) -> None:
