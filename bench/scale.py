@@ -112,6 +112,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--accounts", type=int, default=8,
                         help="accounts (tenants) the load is spread over (8)")  # fmt: skip
+    parser.add_argument("--logs", type=Path, default=None, metavar="DIR",
+                        help="keep the servers' logs in DIR (else removed at the end)")  # fmt: skip
     parser.add_argument("--only", default="", metavar="KIND,...",
                         help=f"only these request kinds of the mix ({', '.join(MIX)})")  # fmt: skip
     args = parser.parse_args(argv)
@@ -244,7 +246,7 @@ def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -> list
              "--data-dir", str(data_dir), "--database-url", database_url, "--log-level",
              "warning", "--no-demo", "--flair-token-limit", "0",
              "--workers", str(count)],
-            data_dir / f"serve-{count}.log",
+            (args.logs or data_dir) / f"serve-{count}.log",
         )  # fmt: skip
         try:
             waited = wait_until_up(server, f"{base}/_ductwork/health", STARTUP_TIMEOUT)
