@@ -288,6 +288,7 @@ def _uvicorn_config(app: Any, host: str, port: int, log_level: str) -> uvicorn.C
 GRACEFUL_SECONDS = 10  # uvicorn's wait for open requests on a stop
 STOP_SECONDS = GRACEFUL_SECONDS + 5  # then a worker still running is killed
 POLL_SECONDS = 0.1
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 def _worker(
@@ -304,9 +305,6 @@ def _worker(
     from ductwork.runtime import Runtime
 
     ports, host, port, log_level = where
-    # Until uvicorn takes the signals over, they stop this process the ordinary way.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     runtime = Runtime.open(data_dir, database_url, **vendor_options)
     try:
         app = create_app(runtime, vendor_ports=ports)
@@ -347,7 +345,7 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
     wrote to its ready pipe is started again; one that dies before is a start-up failure: the
     others are stopped and the status is 1. Returns the parent's exit status."""
     stop: list[int] = []
-    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for stop_signal in STOP_SIGNALS:
         signal.signal(stop_signal, lambda signum, _frame: stop.append(signum))
     parent = os.getpid()
     workers: dict[int, int] = {}  # pid -> the read end of its ready pipe
@@ -355,11 +353,13 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
     def start() -> None:
         read, write = os.pipe()
         os.set_blocking(read, False)
+        # Signals wait while the worker trades the parent's handlers for its own.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid == 0:  # the worker: it never returns into the parent's code
             status = 1
             try:
-                _die_with(parent)
+                _worker_signals(parent)
                 os.close(read)
                 for other in workers.values():
                     os.close(other)
@@ -376,6 +376,7 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(status)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         os.close(write)
         workers[pid] = read
 
@@ -411,11 +412,15 @@ def _supervise(count: int, run: Callable[[int], int]) -> int:
     return status
 
 
-def _die_with(parent: int) -> None:
-    """In a worker: be sent SIGTERM when the parent dies, even killed (Linux's
-    PR_SET_PDEATHSIG), so no orphan keeps serving; SIGHUP is left to the parent, which stops
-    the workers itself."""
+def _worker_signals(parent: int) -> None:
+    """In a new worker (stop signals blocked): SIGTERM and SIGINT stop it the ordinary way
+    until uvicorn takes them over, SIGHUP is left to the parent (which stops the workers
+    itself), and the worker is sent SIGTERM when the parent dies, even killed (Linux's
+    PR_SET_PDEATHSIG), so no orphan keeps serving."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     if sys.platform == "linux":
         import ctypes
 
