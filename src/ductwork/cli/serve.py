@@ -1,16 +1,30 @@
-"""`ductwork serve`: every API, the control plane and the dashboard, with the demo world."""
+"""`ductwork serve`: every API, the control plane and the dashboard, with the demo world.
+
+`--workers N` runs N server processes on one PostgreSQL database: the parent binds every
+listening socket (the main port and the vendor ports), creates the demo world, then forks N
+workers that each open their own runtime and run uvicorn on the inherited sockets (the kernel
+hands each new connection to one of them). Each worker runs the history ticker and the webhook
+deliverer; both are safe across processes (the twins' compare-and-set claims, the outbox's
+leases). Chosen: SQLite with more than one worker is refused (one writer at a time); SIGTERM,
+SIGINT or SIGHUP stops every worker gracefully (exit status 0); a worker that dies after it
+started serving is started again, one that dies before stops the server with exit status 1;
+workers are sent SIGTERM if the parent dies (Linux).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import math
 import os
 import shutil
 import signal
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +32,9 @@ from ductwork import __version__
 from ductwork.cli.options import data_dir_option, database_option, history_days_option, opened
 from ductwork.registry import VENDORS, public_credentials
 from ductwork.vendors.contract import load_cli
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def loopback(host: str) -> bool:
@@ -163,6 +180,14 @@ def _log_config(log_level: str) -> dict[str, Any]:
 @history_days_option("Days of simulated history the demo world starts with.")
 @_vendor_options
 @click.option("--log-level", default="info", show_default=True, help="uvicorn log level.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the ports (more than 1 needs PostgreSQL); a worker that "
+    "dies after it started serving is started again.",
+)
 def serve(
     host: str,
     port: int,
@@ -172,6 +197,7 @@ def serve(
     no_demo: bool,
     history_days: float,
     log_level: str,
+    workers: int,
     **vendor_options: Any,
 ) -> None:
     """Serve every API, the control plane and the dashboard."""
@@ -188,6 +214,12 @@ def serve(
     listeners = [_listen(host, port, "the main port")]
     listeners += [_listen(host, number, vendor) for vendor, number in ports.items()]
     with opened(data_dir, database_url, **vendor_options) as runtime:
+        if workers > 1 and runtime.engine.dialect.name != "postgresql":
+            raise click.ClickException(
+                f"--workers {workers} needs PostgreSQL (--database-url postgresql://...): "
+                f"{runtime.engine.dialect.name} takes one writer at a time; serve it with "
+                "--workers 1"
+            )
         stored = None
         if not no_demo:
             stored = runtime.load_credentials()
@@ -211,25 +243,219 @@ def serve(
         if stored is not None:
             for line in _credential_lines(stored, base_url):
                 click.echo(line)
-        app = create_app(runtime, vendor_ports=ports)
         use_upper_case_reason_phrases()
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=_log_config(log_level),
-            log_level=log_level,
-            access_log=log_level.lower() in ("debug", "trace", "info"),
-            lifespan="on",
-            timeout_graceful_shutdown=10,
-        )
-        # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into the
-        # handler it found; a no-op one makes a graceful stop exit with status 0.
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop_signal, lambda *_: None)
         # The record lets `ductwork credentials` (and every command) find this server's URL
         # and database; it stays after a stop as "the last start" (its pid tells it is gone).
         record_server(data_dir, {"base_url": base_url, "database_url": runtime.database_url,
                                  "root_urls": root_urls})  # fmt: skip
-        uvicorn.Server(config).run(sockets=listeners)
+        if workers == 1:
+            config = _uvicorn_config(create_app(runtime, vendor_ports=ports), host, port,
+                                     log_level)  # fmt: skip
+            # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into
+            # the handler it found; a no-op one makes a graceful stop exit with status 0.
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop_signal, lambda *_: None)
+            uvicorn.Server(config).run(sockets=listeners)
+        url = runtime.database_url
+    status = 0
+    if workers > 1:  # the parent's runtime is closed: each worker opens its own
+
+        def worker(ready: int) -> int:
+            return _worker(ready, data_dir, url, vendor_options,
+                           (ports, host, port, log_level), listeners)  # fmt: skip
+
+        status = _supervise(workers, worker)
     click.echo("ductwork stopped.")
+    if status:
+        sys.exit(status)
+
+
+def _uvicorn_config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
+    """How uvicorn runs the app (the sockets are ours: `host` and `port` only name them)."""
+    import uvicorn
+
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=_log_config(log_level),
+        log_level=log_level,
+        access_log=log_level.lower() in ("debug", "trace", "info"),
+        lifespan="on",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+
+
+GRACEFUL_SECONDS = 10  # uvicorn's wait for open requests on a stop
+STOP_SECONDS = GRACEFUL_SECONDS + 5  # then a worker still running is killed
+POLL_SECONDS = 0.1
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+def _worker(
+    ready: int,
+    data_dir: Path,
+    database_url: str,
+    vendor_options: dict[str, Any],
+    where: tuple[dict[str, int], str, int, str],
+    listeners: list[socket.socket],
+) -> int:
+    """One worker process (forked): its own runtime and app on the inherited sockets; writes a
+    byte to `ready` once it serves. Returns its exit status (0 after a graceful stop)."""
+    from ductwork.app import create_app
+    from ductwork.runtime import Runtime
+
+    ports, host, port, log_level = where
+    runtime = Runtime.open(data_dir, database_url, **vendor_options)
+    try:
+        app = create_app(runtime, vendor_ports=ports)
+        server = _ready_server(_uvicorn_config(app, host, port, log_level), ready)
+        # A stop signal between here and uvicorn's own handlers stops the server as it starts;
+        # uvicorn re-raises the signals it handled into this handler, which then does nothing.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, lambda *_: setattr(server, "should_exit", True))
+        server.run(sockets=listeners)
+        return 0 if server.started else 1
+    finally:
+        runtime.close()
+
+
+def _ready_server(config: uvicorn.Config, ready: int) -> uvicorn.Server:
+    """uvicorn's server, writing a byte to `ready` once it serves (the class is built here:
+    uvicorn is imported only by `serve`)."""
+    import uvicorn
+
+    class ReadyServer(uvicorn.Server):
+        """uvicorn's server, telling the parent (a byte on a pipe) when it serves."""
+
+        def __init__(self, config: uvicorn.Config, ready: int) -> None:
+            super().__init__(config)
+            self._ready = ready
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started:
+                os.write(self._ready, b".")
+
+    return ReadyServer(config, ready)
+
+
+def _supervise(count: int, run: Callable[[int], int]) -> int:
+    """Fork `count` workers running `run(ready_fd)` and watch them until SIGTERM or SIGINT,
+    then stop them all (SIGTERM, then SIGKILL after STOP_SECONDS). A worker that dies after it
+    wrote to its ready pipe is started again; one that dies before is a start-up failure: the
+    others are stopped and the status is 1. Returns the parent's exit status."""
+    stop: list[int] = []
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, lambda signum, _frame: stop.append(signum))
+    parent = os.getpid()
+    workers: dict[int, int] = {}  # pid -> the read end of its ready pipe
+
+    def start() -> None:
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        # Signals wait while the worker trades the parent's handlers for its own.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns into the parent's code
+            status = 1
+            try:
+                _worker_signals(parent)
+                os.close(read)
+                for other in workers.values():
+                    os.close(other)
+                status = run(write)
+            except KeyboardInterrupt:
+                status = 0
+            except SystemExit as exc:  # uvicorn's start-up failure
+                status = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # shown, then the exit status says it
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        os.close(write)
+        workers[pid] = read
+
+    def was_ready(fd: int) -> bool:
+        try:
+            return bool(os.read(fd, 1))
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
+
+    for _ in range(count):
+        start()
+    status = 0
+    while not stop and not status:
+        try:
+            pid, wait_status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:  # pragma: no cover  (every worker is always waited for)
+            pid, wait_status = 0, 0
+        if pid == 0:
+            time.sleep(POLL_SECONDS)
+            continue
+        if pid not in workers:  # pragma: no cover
+            continue
+        how = _exit_text(wait_status)
+        if was_ready(workers.pop(pid)):
+            click.echo(f"ductwork: worker {pid} {how}; starting another", err=True)
+            start()
+        else:
+            click.echo(f"ductwork: worker {pid} {how} before it served; stopping", err=True)
+            status = 1
+    _stop_all(workers)
+    return status
+
+
+def _worker_signals(parent: int) -> None:
+    """In a new worker (stop signals blocked): SIGTERM and SIGINT stop it the ordinary way
+    until uvicorn takes them over, SIGHUP is left to the parent (which stops the workers
+    itself), and the worker is sent SIGTERM when the parent dies, even killed (Linux's
+    PR_SET_PDEATHSIG), so no orphan keeps serving."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    if sys.platform == "linux":
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
+    if os.getppid() != parent:  # it died before the request took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop_all(workers: dict[int, int]) -> None:
+    """SIGTERM every worker, wait for them (SIGKILL after STOP_SECONDS), close their pipes."""
+    for pid in workers:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    left = set(workers)
+    while left:
+        for pid in list(left):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                    continue
+            left.discard(pid)
+        if left and time.monotonic() > deadline:
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            deadline = math.inf
+        time.sleep(POLL_SECONDS if left else 0)
+    for fd in workers.values():
+        os.close(fd)
+
+
+def _exit_text(wait_status: int) -> str:
+    """How a worker ended: "exited with status 3" or "was killed by SIGKILL"."""
+    if os.WIFSIGNALED(wait_status):
+        return f"was killed by {signal.Signals(os.WTERMSIG(wait_status)).name}"
+    return f"exited with status {os.waitstatus_to_exitcode(wait_status)}"

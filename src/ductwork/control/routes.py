@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from typing import Any
 
 import anyio.to_thread
@@ -37,6 +38,7 @@ def create_api(runtime: Runtime) -> Api:
                 "status": "ok",
                 "version": __version__,
                 "database": runtime.engine.dialect.name,
+                "pid": os.getpid(),  # which worker answered (`serve --workers N`)
             }
         )
 
