@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -255,6 +255,8 @@ class App:
                     response = await handler(Request(scope, receive))
         except BodyTooLarge:
             response = _too_large()
+        except ClientDisconnect:
+            return  # the client went away mid-body: no one to answer, nothing went wrong here
         except Exception as exc:
             rendered = errors.render(exc)
             if rendered is None:
