@@ -26,6 +26,7 @@ from ductwork.core.db import storable
 from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.dispatch import Api, BodyTooLarge, Endpoint, ErrorShape, JsonBytes, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
+from ductwork.http.params import json_depth
 from ductwork.vendors.automategreen import wire
 from ductwork.vendors.automategreen.exceptions import (
     AutomateGreenError,
@@ -64,20 +65,6 @@ ERRORS = ErrorShape(
 )
 
 
-def _depth(value: Any) -> int:
-    """How deep a decoded JSON value nests (iteratively: no recursion to exhaust)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in item)
-    return deepest
-
-
 class Body:
     """A request's body as the vendor reads it, and whether it was URL-encoded."""
 
@@ -99,7 +86,7 @@ async def read_body(request: Request) -> Body:
             raise bad_request("The body is not valid JSON") from None
         if not isinstance(decoded, dict):
             raise bad_request("The JSON body must be an object")
-        if _depth(decoded) > MAX_DEPTH:
+        if json_depth(decoded) > MAX_DEPTH:
             raise bad_request("The JSON body nests too deeply")
         return Body(decoded, False)
     if kind.startswith("application/x-www-form-urlencoded"):
