@@ -220,8 +220,8 @@ def test_tokens_list_and_revoke(client: httpx.Client, dana: AgTenant) -> None:
 
 
 def test_forged_and_expired_tokens(client: httpx.Client, fresh: AgTenant) -> None:
-    forged = jwt.encode({"id": claims(fresh.token)["id"], "iat": int(T0), "exp": int(T0) + 99},
-                        "not the installation's secret", algorithm="HS256")  # fmt: skip
+    payload = {"id": claims(fresh.token)["id"], "iat": int(T0), "exp": int(T0) + 99}
+    forged = jwt.encode(payload, "not the secret of this installation at all", algorithm="HS256")
     tampered = fresh.token[:-2] + ("AA" if not fresh.token.endswith("AA") else "BB")
     for token in (forged, tampered, "not.a.jwt", "x" * 5000):
         response = client.get(f"{AG}/devices", headers={"Authorization": f"Bearer {token}"})
