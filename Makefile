@@ -13,7 +13,7 @@ WEB := src/ductwork/web/assets
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test lint typecheck pytest web browser bytecode bench clean help
+.PHONY: serve test lint typecheck pytest web browser bytecode bench fuzz clean help
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ pytest: $(VENV)/.synced web browser bytecode $(JS)/node_modules/.package-lock.js
 bench: $(VENV)/.synced  ## Throughput against a bare ASGI app (needs wrk: apt-get install wrk).
 	$(VENV)/bin/python bench/phason_throughput.py
 	$(VENV)/bin/python bench/barn_year.py
+
+fuzz: $(VENV)/.synced web bytecode  ## Schemathesis, every check, >= 10,000 cases per API on SQLite and PostgreSQL.
+	$(VENV)/bin/python bench/fuzz.py $(ARGS)
 
 clean:  ## Remove the virtual environments, npm's packages and the default data directory.
 	rm -rf $(VENV) $(TOOLS) $(WEB)/node_modules $(JS)/node_modules .ductwork

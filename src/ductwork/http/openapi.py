@@ -30,6 +30,19 @@ class Param:
     description: str
     required: bool = False
     example: str | None = None
+    # The value's JSON Schema (type, format, range, enum); a plain string when not given.
+    schema: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A request body: its schema (a msgspec type, or a JSON Schema as a dict) under each media
+    type it is accepted in."""
+
+    schema: Any
+    media_types: tuple[str, ...] = ("application/json",)
+    required: bool = True
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +66,7 @@ class Operation:
     params: tuple[Param, ...] = ()
     security: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
+    body: Body | None = None
 
 
 def build_document(
@@ -68,19 +82,24 @@ def build_document(
     schemas come from the same types the handlers encode. Entries without an operation are
     left out."""
     documented = [(r.method, r.path, r.operation) for r in routes if r.operation is not None]
-    types = {r.body for _, _, op in documented for r in op.replies if r.body is not None}
+    types = {r.body for _, _, op in documented for r in op.replies if _typed(r.body)}
+    types |= {op.body.schema for _, _, op in documented if op.body and _typed(op.body.schema)}
     ordered = sorted(types, key=repr)
     schemas, components = msgspec.json.schema_components(
         ordered, ref_template="#/components/schemas/{name}"
     )
     by_type = dict(zip(ordered, schemas, strict=True))
+
+    def schema_of(body: Any) -> Any:
+        return by_type[body] if _typed(body) else body
+
     paths: dict[str, dict[str, Any]] = {}
     for method, path, op in documented:
         responses: dict[str, Any] = {}
         for reply in op.replies:
             entry: dict[str, Any] = {"description": reply.description}
             if reply.body is not None:
-                media: dict[str, Any] = {"schema": by_type[reply.body]}
+                media: dict[str, Any] = {"schema": schema_of(reply.body)}
                 if reply.example is not None:
                     media["example"] = reply.example
                 entry["content"] = {"application/json": media}
@@ -98,7 +117,7 @@ def build_document(
                     "in": p.location,
                     "description": p.description,
                     "required": p.required or p.location == "path",
-                    "schema": {"type": "string"},
+                    "schema": p.schema if p.schema is not None else {"type": "string"},
                     **({"example": p.example} if p.example is not None else {}),
                 }
                 for p in op.params
@@ -106,6 +125,14 @@ def build_document(
             "responses": responses,
             **op.extra,
         }
+        if op.body is not None:
+            operation["requestBody"] = {
+                "required": op.body.required,
+                **({"description": op.body.description} if op.body.description else {}),
+                "content": {
+                    media: {"schema": schema_of(op.body.schema)} for media in op.body.media_types
+                },
+            }
         operation["security"] = [{name: []} for name in op.security]
         paths.setdefault(path, {})[method.lower()] = operation
     return {
@@ -115,6 +142,11 @@ def build_document(
         "paths": paths,
         "components": {"schemas": components, "securitySchemes": security_schemes},
     }
+
+
+def _typed(body: Any) -> bool:
+    """Whether a body is a type for msgspec to describe (else it is a JSON Schema already)."""
+    return body is not None and not isinstance(body, dict)
 
 
 # Swagger UI 5 (it renders OpenAPI 3.1) from npm's swagger-ui-dist, installed by `make` from
