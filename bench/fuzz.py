@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from crash import (
     REPO,
     BenchError,
@@ -78,9 +79,10 @@ def targets(http: httpx.Client, creds: dict[str, Any]) -> list[Target]:
     """Every API with a published document, signed in as the demo account."""
     email, password = creds["email"], creds["password"]
     phason = {"Phasonkey": creds["phason"]["api_key"]}
+    oauth = {"Authorization": f"Bearer {phason_token(http, creds)}"}
     return [
         Target("Phason v1.0.3", "/phason/v1.0.3", phason, (email, password)),
-        Target("Phason v1.0.2", "/phason", {"Authorization": f"Bearer {phason_token(http, creds)}"}),
+        Target("Phason v1.0.2", "/phason", oauth),
         Target("Flair", "/flair", {"Authorization": f"Bearer {flair_token(http, creds)}"}),
         Target("Automate Green v1", "/automategreen/v1",
                {"Authorization": f"Bearer {creds['automategreen']['token']}"}),
