@@ -15,6 +15,7 @@ from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
 from ductwork.core.datadir import CREDENTIALS_FILE, read_json, resolve_url, write_private
 from ductwork.core.db import create_engine, migrate
+from ductwork.core.egress import Egress
 from ductwork.core.webhooks import Outbox
 from ductwork.registry import VENDORS
 from ductwork.vendors.contract import Backend, Core, Json
@@ -40,15 +41,18 @@ class Runtime:
     @classmethod
     def open(cls, data_dir: Path, database_url: str | None = None, **options: Any) -> Runtime:
         """Open (and migrate) the database for a data directory and build every vendor's
-        backend on it; `options` are vendor options such as `flair_token_limit`."""
+        backend on it; `options` are vendor options such as `flair_token_limit`, and `egress`,
+        where ductwork's own requests (webhooks, actions) may go (default: loopback and the
+        public internet)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         url = resolve_url(data_dir, database_url)
         engine = create_engine(url)
         migrate(engine)
         clocks = Clocks(engine)
         accounts = Accounts(engine, clocks)
-        outbox = Outbox(engine)
-        core = Core(data_dir, engine, clocks, accounts, outbox, options)
+        egress = options.pop("egress", None) or Egress()
+        outbox = Outbox(engine, egress=egress)
+        core = Core(data_dir, engine, clocks, accounts, outbox, options, egress)
         backends = {v.name: v.load_backend()(core) for v in VENDORS}
         return cls(data_dir, url, engine, clocks, accounts, outbox, backends)
 

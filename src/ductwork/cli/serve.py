@@ -188,6 +188,21 @@ def _log_config(log_level: str) -> dict[str, Any]:
     help="Server processes sharing the ports (more than 1 needs PostgreSQL); a worker that "
     "dies after it started serving is started again.",
 )
+@click.option(
+    "--allow-webhook-network",
+    is_flag=True,
+    help="Let webhook, callback and action URLs reach private, link-local and metadata "
+    "addresses (refused by default; loopback is allowed on a loopback-bound server).",
+)
+@click.option(
+    "--client-timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    metavar="SECONDS",
+    help="A client must send its request head within this time and no gap in a body may "
+    "be longer; a response it stops reading is dropped after 3x this.",
+)
 def serve(
     host: str,
     port: int,
@@ -198,6 +213,8 @@ def serve(
     history_days: float,
     log_level: str,
     workers: int,
+    allow_webhook_network: bool,
+    client_timeout: float,
     **vendor_options: Any,
 ) -> None:
     """Serve every API, the control plane and the dashboard."""
@@ -205,6 +222,7 @@ def serve(
 
     from ductwork.app import create_app
     from ductwork.core.datadir import record_server
+    from ductwork.core.egress import Egress
     from ductwork.http.status_lines import use_upper_case_reason_phrases
 
     name = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
@@ -213,6 +231,7 @@ def serve(
     root_urls = {vendor: f"http://{name}:{number}" for vendor, number in ports.items()}
     listeners = [_listen(host, port, "the main port")]
     listeners += [_listen(host, number, vendor) for vendor, number in ports.items()]
+    vendor_options["egress"] = Egress(allow_webhook_network, loopback(host))
     with opened(data_dir, database_url, **vendor_options) as runtime:
         if workers > 1 and runtime.engine.dialect.name != "postgresql":
             raise click.ClickException(
@@ -250,7 +269,7 @@ def serve(
                                  "root_urls": root_urls})  # fmt: skip
         if workers == 1:
             config = _uvicorn_config(create_app(runtime, vendor_ports=ports), host, port,
-                                     log_level)  # fmt: skip
+                                     log_level, client_timeout)  # fmt: skip
             # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into
             # the handler it found; a no-op one makes a graceful stop exit with status 0.
             for stop_signal in (signal.SIGINT, signal.SIGTERM):
@@ -262,7 +281,7 @@ def serve(
 
         def worker(ready: int) -> int:
             return _worker(ready, data_dir, url, vendor_options,
-                           (ports, host, port, log_level), listeners)  # fmt: skip
+                           (ports, host, port, log_level, client_timeout), listeners)  # fmt: skip
 
         status = _supervise(workers, worker)
     click.echo("ductwork stopped.")
@@ -270,9 +289,14 @@ def serve(
         sys.exit(status)
 
 
-def _uvicorn_config(app: Any, host: str, port: int, log_level: str) -> uvicorn.Config:
-    """How uvicorn runs the app (the sockets are ours: `host` and `port` only name them)."""
+def _uvicorn_config(
+    app: Any, host: str, port: int, log_level: str, client_timeout: float
+) -> uvicorn.Config:
+    """How uvicorn runs the app (the sockets are ours: `host` and `port` only name them), with
+    deadlines for slow clients."""
     import uvicorn
+
+    from ductwork.cli.slowclients import protocol
 
     return uvicorn.Config(
         app,
@@ -283,6 +307,7 @@ def _uvicorn_config(app: Any, host: str, port: int, log_level: str) -> uvicorn.C
         access_log=log_level.lower() in ("debug", "trace", "info"),
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
+        http=protocol(client_timeout),
     )
 
 
@@ -297,7 +322,7 @@ def _worker(
     data_dir: Path,
     database_url: str,
     vendor_options: dict[str, Any],
-    where: tuple[dict[str, int], str, int, str],
+    where: tuple[dict[str, int], str, int, str, float],
     listeners: list[socket.socket],
 ) -> int:
     """One worker process (forked): its own runtime and app on the inherited sockets; writes a
@@ -305,11 +330,12 @@ def _worker(
     from ductwork.app import create_app
     from ductwork.runtime import Runtime
 
-    ports, host, port, log_level = where
+    ports, host, port, log_level, client_timeout = where
     runtime = Runtime.open(data_dir, database_url, **vendor_options)
     try:
         app = create_app(runtime, vendor_ports=ports)
-        server = _ready_server(_uvicorn_config(app, host, port, log_level), ready)
+        config = _uvicorn_config(app, host, port, log_level, client_timeout)
+        server = _ready_server(config, ready)
         # A stop signal between here and uvicorn's own handlers stops the server as it starts;
         # uvicorn re-raises the signals it handled into this handler, which then does nothing.
         for stop_signal in (signal.SIGINT, signal.SIGTERM):

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core.accounts import normalise_email
 from ductwork.core.db import storable
+from ductwork.core.egress import Egress, Refused
 from ductwork.core.schema import accounts, metadata
 
 log = logging.getLogger("ductwork.webhooks")
@@ -132,8 +133,10 @@ class Outbox:
         transport: httpx.BaseTransport | None = None,
         now: Callable[[], float] = time.time,
         backoff: Backoff | None = None,
+        egress: Egress | None = None,
     ) -> None:
         self._engine = engine
+        self.egress = egress or Egress()
         self._transport = transport
         self._now = now
         self.backoff = backoff or Backoff.from_environment()
@@ -233,13 +236,25 @@ class Outbox:
             })  # fmt: skip
         code: int | None = None
         error: str | None = None
+        refused = False
         try:
-            response = client.request(
-                message.method, message.url, content=message.payload.encode(), headers=headers
-            )
+            url, extensions = message.url, {}
+            if self._transport is None:
+                # Resolved once and checked; the request goes to the checked address.
+                pinned = self.egress.pin(message.url)
+                url, headers["host"] = pinned.url, pinned.host_header
+                extensions = {"sni_hostname": pinned.server_name}
+            else:  # an injected transport reaches no network: literal addresses only
+                self.egress.check(message.url, resolve=False)
+            response = client.request(message.method, url, content=message.payload.encode(),
+                                      headers=headers, extensions=extensions)  # fmt: skip
             code = response.status_code
             if not 200 <= code < 300:
                 error = f"HTTP {code}"
+        except Refused as exc:
+            error, refused = str(exc)[:500], True
+        except OSError as exc:  # the name did not resolve
+            error = f"cannot resolve the receiver: {exc}"[:500]
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         attempts = message.attempts + 1
@@ -247,7 +262,7 @@ class Outbox:
         values: dict[str, Any] = {"attempts": attempts, "last_status_code": code, "claim": None}
         if error is None:
             values.update(status=DELIVERED, delivered_at=now, last_error=None)
-        elif attempts >= MAX_ATTEMPTS:
+        elif refused or attempts >= MAX_ATTEMPTS:  # a refused address is not tried again
             values.update(status=FAILED, last_error=error)
         else:
             values.update(next_attempt_at=now + self.backoff.delay(attempts), last_error=error)

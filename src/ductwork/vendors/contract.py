@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ductwork.core.egress import Egress
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -92,6 +94,9 @@ class Core:
     accounts: Accounts
     outbox: Outbox
     options: Mapping[str, Any]  # vendor options by name, e.g. {"flair_token_limit": 50}
+    # Where ductwork's own requests may go: vendors check the webhook, callback and action URLs
+    # callers register (core/egress.py).
+    egress: Egress = field(default_factory=Egress)
 
 
 class Backend(ABC):
