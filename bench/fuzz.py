@@ -115,6 +115,14 @@ def fuzz(base: str, target: Target, cases: int, seed: int, workers: int) -> Outc
                    seconds, output)  # fmt: skip
 
 
+def rss_mb(pid: int) -> float:
+    """A process's resident set size in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def run(database: str, postgres: str, cases: int, seed: int, workers: int,
         only: Sequence[str] = ()) -> tuple[list[Outcome], list[str]]:  # fmt: skip
     """Fuzz every API of one server on one database; the outcomes and the log's error lines."""
@@ -126,12 +134,18 @@ def run(database: str, postgres: str, cases: int, seed: int, workers: int,
             with httpx.Client(base_url=server.base, timeout=30) as http:
                 chosen = [t for t in targets(http, creds) if not only or t.name in only]
             outcomes = []
+            assert server.process is not None
+            pid = server.process.pid
+            started_rss = rss_mb(pid)
             for target in chosen:
                 outcome = fuzz(server.base, target, cases, seed, workers)
                 print(f"  {database:<10} {target.name:<18} {outcome.operations:>4} operations "
                       f"{outcome.cases:>7,} cases {outcome.failures:>4} failures "
-                      f"{outcome.seconds:>6.1f} s", flush=True)  # fmt: skip
+                      f"{outcome.seconds:>6.1f} s  server RSS {rss_mb(pid):,.0f} MB",
+                      flush=True)  # fmt: skip
                 outcomes.append(outcome)
+            print(f"  {database:<10} server RSS {started_rss:,.0f} MB before fuzzing, "
+                  f"{rss_mb(pid):,.0f} MB after", flush=True)  # fmt: skip
         finally:
             server.stop()
         return outcomes, server.errors()
