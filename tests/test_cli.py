@@ -281,7 +281,7 @@ def test_clock_and_simulate(tmp_path: Path) -> None:
         (device,) = json.loads(result.stdout)["phason"]["device_ids"]
         now = dt.datetime.fromisoformat(moved["now"]).astimezone(ZoneInfo("America/Chicago"))
         day = (now - dt.timedelta(days=1)).strftime("%Y-%m-%d")
-        rows = phason(runtime).service.group_history(account, device, day, day)
+        rows = phason(runtime).service.group_records(account, device, day, day)
         assert len(rows) == 1440 * 5
     finally:
         runtime.close()

@@ -107,7 +107,7 @@ class PhasonBackend(Backend):
         e = html.escape
         parts: list[str] = []
         for device_id in stored.get("device_ids", ()):
-            readings = self.service.group_history(account, device_id, None, None)
+            readings = self.service.group_records(account, device_id, None, None)
             rows = "".join(
                 "<tr>"
                 + "".join(

@@ -7,17 +7,18 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import msgspec
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ductwork.core import history
 from ductwork.core.accounts import Account
 from ductwork.core.clock import Clocks
-from ductwork.vendors.phason import schema, wire
+from ductwork.vendors.phason import histjson, schema, wire
 from ductwork.vendors.phason.exceptions import (
     END_BEFORE_START,
     MODULE_NOT_SUPPORTED,
@@ -25,6 +26,7 @@ from ductwork.vendors.phason.exceptions import (
     invalid,
     not_found,
 )
+from ductwork.vendors.phason.histjson import F32, I64
 from ductwork.vendors.phason.models import (
     ACTUATOR_MODULES,
     FOLLOW_LUX,
@@ -57,34 +59,6 @@ _encoder = msgspec.json.Encoder()
 def local_text(t: float, zone: ZoneInfo) -> str:
     """Epoch seconds as the device shows them: 'YYYY-MM-DD HH:MM:SS' in its time zone."""
     return dt.datetime.fromtimestamp(t, zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
-class _TimeTexts:
-    """local_text with memory: history rows of many series share their minutes."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self._zone = zone
-        self._texts: dict[int, str] = {}
-
-    def __call__(self, t: int) -> str:
-        text = self._texts.get(t)
-        if text is None:
-            text = self._texts[t] = local_text(t, self._zone)
-        return text
-
-
-class _Numbers:
-    """wire.number with memory: targets and limits repeat on every row of a group."""
-
-    def __init__(self) -> None:
-        self._texts: dict[tuple[float, int], str] = {}
-
-    def __call__(self, value: float, decimals: int) -> str:
-        key = (value, decimals)
-        text = self._texts.get(key)
-        if text is None:
-            text = self._texts[key] = wire.number(value, decimals)
-        return text
 
 
 def parse_bound(text: str, zone: ZoneInfo, name: str, end: bool) -> float:
@@ -249,7 +223,7 @@ class PhasonService:
 
     def latest_reading(self, io: Io, minute: int) -> float:
         """An input's or output's reading at `minute` (0 when there is none)."""
-        _, latest = self._values_and_latest([io], None, minute)
+        *_, latest = self._values_and_latest([io], None, minute)
         return latest.get(io.id, 0.0)
 
     def target_of(self, device: Device, io: Io, minute: int) -> float:
@@ -319,8 +293,9 @@ class PhasonService:
     # ------------------------------------------------------------ equipment groups
     def group_history(
         self, account: Account, device_id: str, start: str | None, end: str | None
-    ) -> list[wire.GroupReading]:
-        """GET equipment_groups/history: latest records, or every minute in a date range."""
+    ) -> msgspec.Raw:
+        """GET equipment_groups/history: latest records, or every minute in a date range, as
+        the JSON of a list of wire.GroupReading (histjson builds it in bulk)."""
         device, minute = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
@@ -336,33 +311,14 @@ class PhasonService:
              g.group_name, 3 if g.group_type == 5 else 1)
             for g in device.groups
         ]  # fmt: skip
-        times = _TimeTexts(zone)
-        number = _Numbers()
-        reading_type = wire.GroupReading
-        result = []
-        for row, at in enumerate(minutes.tolist()):
-            for column, values in enumerate(grid[row].tolist()):
-                reading, target, lower, upper, code, age = values
-                if reading != reading:  # NaN: the group did not exist yet
-                    continue
-                gid, room, gtype, description, name, decimals = fixed[column]
-                result.append(
-                    reading_type(
-                        gid,
-                        room,
-                        gtype,
-                        description,
-                        name,
-                        number(reading, decimals),
-                        str(int(code)),
-                        times((at - int(age)) * 60) if code else "0",
-                        number(target, decimals),
-                        number(lower, decimals),
-                        number(upper, decimals),
-                        times(at * 60),
-                    )
-                )
-        return result
+        return histjson.group_readings(minutes, grid, fixed, zone)
+
+    def group_records(
+        self, account: Account, device_id: str, start: str | None, end: str | None
+    ) -> list[wire.GroupReading]:
+        """group_history's records as structs (the dashboard's panel)."""
+        answer = self.group_history(account, device_id, start, end)
+        return msgspec.json.decode(answer, type=list[wire.GroupReading])
 
     def group_settings(
         self, account: Account, device_id: str, group_id: str | None
@@ -400,19 +356,16 @@ class PhasonService:
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
         outputs = device.outputs
-        values, latest = self._values_and_latest(outputs, bounds, minute)
+        span, values, latest = self._values_and_latest(outputs, bounds, minute)
+        times = histjson.Times(span, zone)
         now_text = local_text(minute * 60, zone)
-        times = _TimeTexts(zone)
         result = []
         for io in outputs:
-            decimals = _io_decimals(io)
-            readings = [
-                wire.Reading(reading=wire.number(v, decimals), time=times(t))
-                for t, v in values[io.id]
-            ]
-            result.append(
-                wire.OutputOut(**_position(device, io, latest, now_text), values=readings)
-            )
+            rows, readings = values[io.id]
+            encoded = histjson.readings(times.at(rows), readings, _io_decimals(io))
+            # The readings are pre-encoded JSON (msgspec.Raw), the same as list[wire.Reading].
+            result.append(wire.OutputOut(**_position(device, io, latest, now_text),
+                                         values=cast(list[wire.Reading], encoded)))  # fmt: skip
         return result
 
     def inputs(
@@ -422,42 +375,48 @@ class PhasonService:
         device, minute = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
         bounds = parse_range(start, end, zone)
-        values, _ = self._values_and_latest(device.inputs, bounds, minute)
-        times = _TimeTexts(zone)
+        span, values, _ = self._values_and_latest(device.inputs, bounds, minute)
+        times = histjson.Times(span, zone)
         return [
             wire.InputOut(
                 name=io.name,
                 io_num=str(io.io_num),
                 module_number=str(io.module_num),
                 io_type=io.io_type,
-                values=[
-                    wire.Reading(reading=wire.number(v, _io_decimals(io)), time=times(t))
-                    for t, v in values[io.id]
-                ],
+                values=cast(
+                    list[wire.Reading],  # pre-encoded, as in outputs()
+                    histjson.readings(
+                        times.at(values[io.id][0]), values[io.id][1], _io_decimals(io)
+                    ),
+                ),
             )
             for io in device.inputs
         ]
 
     def _values_and_latest(
         self, ios: Sequence[Io], bounds: tuple[float, float] | None, minute: int
-    ) -> tuple[dict[int, list[tuple[int, float]]], dict[int, float]]:
+    ) -> tuple[I64, dict[int, tuple[I64, F32]], dict[int, float]]:
+        """The minutes of the range that have readings; each I/O's readings in it (their rows
+        among those minutes, and the values); each I/O's latest reading (at `minute`, when it
+        has one)."""
         ids = [io.id for io in ios]
         first, last = _minute_bounds(bounds, minute)
         with self._engine.connect() as connection:
             minutes, grid = history.read_span(
                 connection, schema.io_hours, "io_id", ids, min(first, minute), max(last, minute), 1
             )
-        values: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
+        in_range = (minutes >= first) & (minutes <= last)
+        now = np.flatnonzero(minutes == minute)
+        span = minutes[in_range]
+        inside = grid[in_range]
+        values: dict[int, tuple[I64, F32]] = {}
         latest: dict[int, float] = {}
-        for row, at in enumerate(minutes.tolist()):
-            for column, (reading,) in enumerate(grid[row].tolist()):
-                if reading != reading:
-                    continue
-                if at == minute:
-                    latest[ids[column]] = reading
-                if first <= at <= last:
-                    values[ids[column]].append((at * 60, reading))
-        return values, latest
+        for column, io_id in enumerate(ids):
+            rows = np.flatnonzero(~np.isnan(inside[:, column, 0]))
+            values[io_id] = (rows, inside[rows, column, 0])
+            if now.shape[0] and not np.isnan(grid[now[0], column, 0]):
+                latest[io_id] = float(grid[now[0], column, 0])
+        return span, values, latest
 
     def output_settings(
         self, account: Account, device_id: str, module_num: str | None, io_num: str | None
@@ -515,7 +474,7 @@ class PhasonService:
         """GET configuration: every configured input and output with its latest reading."""
         device, minute = self.device(account, device_id)
         zone = ZoneInfo(device.timezone)
-        _, latest = self._values_and_latest(device.ios, None, minute)
+        *_, latest = self._values_and_latest(device.ios, None, minute)
         now_text = local_text(minute * 60, zone)
         return [
             wire.ConfigurationOut(**_position(device, io, latest, now_text)) for io in device.ios
