@@ -75,16 +75,19 @@ class Outcome:
         return int(found.group(1)) if found else (0 if self.status == 0 else 1)
 
 
+API_NAMES = ("Phason v1.0.3", "Phason v1.0.2", "Flair", "Automate Green v1")
+
+
 def targets(http: httpx.Client, creds: dict[str, Any]) -> list[Target]:
     """Every API with a published document, signed in as the demo account."""
     email, password = creds["email"], creds["password"]
     phason = {"Phasonkey": creds["phason"]["api_key"]}
     oauth = {"Authorization": f"Bearer {phason_token(http, creds)}"}
     return [
-        Target("Phason v1.0.3", "/phason/v1.0.3", phason, (email, password)),
-        Target("Phason v1.0.2", "/phason", oauth),
-        Target("Flair", "/flair", {"Authorization": f"Bearer {flair_token(http, creds)}"}),
-        Target("Automate Green v1", "/automategreen/v1",
+        Target(API_NAMES[0], "/phason/v1.0.3", phason, (email, password)),
+        Target(API_NAMES[1], "/phason", oauth),
+        Target(API_NAMES[2], "/flair", {"Authorization": f"Bearer {flair_token(http, creds)}"}),
+        Target(API_NAMES[3], "/automategreen/v1",
                {"Authorization": f"Bearer {creds['automategreen']['token']}"}),
     ]  # fmt: skip
 
