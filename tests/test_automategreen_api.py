@@ -661,6 +661,52 @@ def test_add_power_controller_comes_online(client: httpx.Client, fresh: AgTenant
     assert set(online["status"]["info"]) >= {"current", "voltage", "power", "frequency", "on"}
 
 
+@pytest.mark.parametrize(
+    ("sn", "country", "status"),
+    [
+        ("PC-{hex}-001", "US", 200),
+        ("pc-{hex}-001", "DE", 200),  # any case, stored upper case
+        (" PC-{hex}-001", "US", 400),  # the document's pattern: no white space around it
+        ("PC-{hex}-001 ", "US", 400),
+        ("PC-{hex}_001", "US", 400),  # letters, digits and dashes only
+        ("PC-{hex}" + "0" * 60, "US", 400),  # 64 characters at most
+        ("PC-{hex}-001", "us", 400),  # the document's enum: upper case
+        ("PC-{hex}-001", " US", 400),
+        ("PC-{hex}-001", ["US"], 400),
+        (["PC-{hex}-001"], "US", 400),
+    ],
+)
+def test_add_power_controller_checks_as_documented(
+    client: httpx.Client, fresh: AgTenant, sn: Any, country: Any, status: int
+) -> None:
+    hexed = secrets.token_hex(4).upper()
+    serial = [sn[0].format(hex=hexed)] if isinstance(sn, list) else sn.format(hex=hexed)
+    added = client.post(f"{AG}/devices", headers=fresh.headers,
+                        json={"sn": serial, "country": country})  # fmt: skip
+    assert added.status_code == status, added.text
+    if status == 200:
+        assert added.json()["device"]["sn"] == str(serial).upper()
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("Hub " + "x" * 196, 200),
+        ("  Hub  ", 200),
+        (" " * 150 + "x" * 60, 400),  # 200 characters as sent, white space included
+        (" \t ", 400),
+        ("Hub\x00", 400),
+    ],
+)
+def test_gateway_name_as_documented(client: httpx.Client, fresh: AgTenant, name: str,
+                                    status: int) -> None:  # fmt: skip
+    renamed = client.put(f"{AG}/gateways/{fresh.gateway}", headers=fresh.headers,
+                         json={"name": name})  # fmt: skip
+    assert renamed.status_code == status, renamed.text
+    if status == 200:
+        assert renamed.json()["gateway"]["name"] == name.strip()
+
+
 def test_power_controller_commands_and_codes(client: httpx.Client, fresh: AgTenant) -> None:
     controller = fresh.device("power_controller")
     cases = [
@@ -787,6 +833,43 @@ def test_openapi_document(client: httpx.Client) -> None:
     assert "/signin" in paths
     assert "requestBody" in paths["/actions"]["post"]
     assert client.get(f"{AG}/docs").status_code == 200
+    # JSON nests; forms carry the same fields under bracketed names, in both form encodings
+    signin = paths["/signin"]["post"]["requestBody"]["content"]
+    assert list(signin) == ["application/json", "application/x-www-form-urlencoded",
+                            "multipart/form-data"]  # fmt: skip
+    assert signin["application/json"]["schema"]["required"] == ["user"]
+    for media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        assert signin[media]["schema"]["required"] == ["user[email]", "user[password]"]
+    command = paths["/devices/{deviceId}/command"]["post"]["requestBody"]["content"]
+    assert command["multipart/form-data"]["schema"]["required"] == ["command[name]"]
+    # ?access_token= is read on GET only
+    header: list[dict[str, list[str]]] = [{"bearer": []}]
+    for path, methods in paths.items():
+        for method, operation in methods.items():
+            if path != "/signin":
+                expected = [*header, {"access_token": []}] if method == "get" else header
+                assert operation["security"] == expected, (method, path)
+    # an action that never fired has neither `last` nor `count` (the create example)
+    assert "count" not in document["components"]["schemas"]["Action"]["required"]
+
+
+def test_multipart_bodies_are_read_like_forms(client: httpx.Client, dana: AgTenant) -> None:
+    empty_file = {"ignored": ("ignored.txt", b"")}  # a file part makes httpx send multipart
+    signed = client.post(
+        f"{AG}/signin",
+        files=empty_file,
+        data={"user[email]": dana.email, "user[password]": dana.password, "expires": "60"},
+    )
+    assert signed.status_code == 200, signed.text
+    assert signed.request.headers["content-type"].startswith("multipart/form-data")
+    device = dana.device("switch")
+    commanded = client.post(
+        f"{AG}/devices/{device}/command",
+        headers=dana.headers,
+        files=empty_file,
+        data={"command[name]": "get_status"},
+    )
+    assert commanded.status_code == 200, commanded.text
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ what the devices report, and commits whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 import threading
 from collections.abc import Callable, Mapping
@@ -83,7 +84,11 @@ COUNTRIES = frozenset(
         "JP",
     ]
 )
-SERIAL_PREFIX = "PC-"
+# A Power Controller's serial number (`PC-ZXCVBNMASDF-001`), any case, stored upper case; the
+# OpenAPI document publishes this very pattern, and the check uses it with the same (Python)
+# semantics.
+SERIAL_PATTERN = "^[Pp][Cc]-[A-Za-z0-9-]{5,61}$"
+TEXT_LIMIT = 200  # characters of a name the cloud stores
 
 
 @dataclass
@@ -96,11 +101,12 @@ class Snapshot:
     gateways: dict[str, Row[Any]]
 
 
-def _text(value: Any, name: str, limit: int = 200) -> str:
+def _text(value: Any, name: str, limit: int = TEXT_LIMIT) -> str:
+    """A name as sent (at most `limit` characters, not only white space, no NUL), stripped."""
     if not isinstance(value, str) or not storable(value):
         raise bad_request(f"{name} must be a string")
-    text = str(value).strip()
-    if not text or len(text) > limit:
+    text = value.strip()
+    if not text or len(value) > limit:
         raise bad_request(f"{name} must be 1 to {limit} characters")
     return text
 
@@ -540,16 +546,16 @@ class AutomateGreen:
     def add_device(self, account: Account, body: Json) -> Json:
         """`POST /devices` with `sn` and `country`: a Power Controller joins, `Initializing`
         until it comes online a few simulated minutes later."""
-        sn = _text(body.get("sn"), "sn", 64).upper() if body.get("sn") is not None else None
+        sn = body.get("sn")
         if sn is None:
             raise bad_request("sn is required")
-        if not sn.startswith(SERIAL_PREFIX) or len(sn) < 8:
+        if not isinstance(sn, str) or not re.search(SERIAL_PATTERN, sn):
             raise bad_request("sn is not a valid Power Controller serial number")
+        sn = sn.strip().upper()
         country = body.get("country")
         if country is None:
             raise bad_request("country is required")
-        country = _text(country, "country", 8).upper()
-        if country not in COUNTRIES:
+        if not isinstance(country, str) or country not in COUNTRIES:
             raise bad_request(f"country {country} is not supported")
         d = schema.devices.c
         with self._engine.connect() as connection:

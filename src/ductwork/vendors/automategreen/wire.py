@@ -149,14 +149,15 @@ class StatusList(msgspec.Struct):
 
 
 class Action(msgspec.Struct, omit_defaults=True):
-    """An action (`last` only once it fired)."""
+    """An action (`last` and `count` only once it fired, as the document's create example
+    shows)."""
 
     id: str
     device: str
-    count: int
     type: str
     event: str
     options: Info
+    count: int | None = None
     last: str | None = None
     conditions: list[Info] | None = None
     threshold: Info | None = None

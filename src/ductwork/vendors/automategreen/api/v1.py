@@ -11,6 +11,7 @@ PUT only: anywhere else it is not read, and the request gets 401 `Unauthorized`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,14 +28,19 @@ from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.dispatch import Api, BodyTooLarge, Endpoint, ErrorShape, JsonBytes, header
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.http.params import json_depth
-from ductwork.vendors.automategreen import wire
+from ductwork.vendors.automategreen import rules, wire
 from ductwork.vendors.automategreen.exceptions import (
     AutomateGreenError,
     bad_request,
     unauthorized,
 )
 from ductwork.vendors.automategreen.forms import nest
-from ductwork.vendors.automategreen.service import AutomateGreen
+from ductwork.vendors.automategreen.service import (
+    COUNTRIES,
+    SERIAL_PATTERN,
+    TEXT_LIMIT,
+    AutomateGreen,
+)
 from ductwork.vendors.automategreen.tokens import DEFAULT_EXPIRES, MAX_EXPIRES
 
 PREFIX = "/automategreen/v1"
@@ -335,7 +341,7 @@ def create_api(service: AutomateGreen) -> Api:
             "samplePeriod, flowmeter, capacity, powerLimit) and `schedule`. With "
             "`async=true` the answer is 202 with no body.", "Devices",
             Reply(200, "The device (Power Controllers: and `responseCodes`).",
-                  wire.DeviceAnswer), _DEVICE, _ASYNC, body=_ANY_BODY,
+                  wire.DeviceAnswer), _DEVICE, _ASYNC, body=_UPDATE_BODY,
             replies=(Reply(202, "Accepted (async)."), _BAD, _NOT_FOUND, _OFFLINE))),
         Endpoint("DELETE", "/devices/{deviceId}", delete_device, _op(
             "Delete Device", "Remove a device with its statuses and actions.", "Devices",
@@ -354,13 +360,19 @@ def create_api(service: AutomateGreen) -> Api:
         Endpoint("GET", "/statuses", statuses, _op(
             "List Statuses", "Statuses of one device (or of every device) from `date[start]` "
             "(default yesterday) to `date[end]` (default now), or from `date` to now; at most "
-            "10 days; ISO 8601 dates or date-times.", "Statuses",
+            "10 days; ISO 8601 dates or date-times (UTC unless they carry an offset). `date` "
+            "and `date[...]` do not go together; `date[end]` is not before `date[start]`; a "
+            "range longer than 10 days, or an unknown `device`, is refused.", "Statuses",
             Reply(200, "The statuses, oldest first.", wire.StatusList),
             Param("device", "query", "Device for which to get statuses (default: all)."),
-            Param("date", "query", "Return all statuses from this date to now."),
-            Param("date[start]", "query", "Return statuses starting from this date."),
-            Param("date[end]", "query", "Return statuses before this date."),
-            Param("raw", "query", "If true, return the stored records."),
+            Param("date", "query", "Return all statuses from this date to now.",
+                  schema=_DATE),
+            Param("date[start]", "query", "Return statuses starting from this date "
+                  "(default yesterday).", schema=_DATE),
+            Param("date[end]", "query", "Return statuses before this date (default now).",
+                  schema=_DATE),
+            Param("raw", "query", "`true` (any case): return the stored records; anything "
+                  "else: the API's records."),
             replies=(_BAD, _NOT_FOUND))),
         Endpoint("GET", "/actions", actions, _op(
             "List Actions", "The account's actions, or one device's (`device`).", "Actions",
@@ -378,17 +390,18 @@ def create_api(service: AutomateGreen) -> Api:
         Endpoint("POST", "/actions/{actionId}", update_action, _op(
             "Update Action", "Change an action (the fields sent replace the stored ones).",
             "Actions", Reply(200, "The action.", wire.ActionAnswer), _ACTION,
-            body=_ACTION_BODY, replies=(_BAD, _NOT_FOUND))),
+            body=_ACTION_CHANGE, replies=(_BAD, _NOT_FOUND))),
         Endpoint("PUT", "/actions/{actionId}", update_action, _op(
             "Update Action (PUT)", "The same as POST /actions/{actionId}, as the document's "
             "curl example sends it.", "Actions", Reply(200, "The action.", wire.ActionAnswer),
-            _ACTION, body=_ACTION_BODY, replies=(_BAD, _NOT_FOUND))),
+            _ACTION, body=_ACTION_CHANGE, replies=(_BAD, _NOT_FOUND))),
         Endpoint("DELETE", "/actions/{actionId}", delete_action, _op(
             "Delete Action", "Remove an action.", "Actions", Reply(204, "Deleted."), _ACTION,
             replies=(_NOT_FOUND,))),
         Endpoint("GET", "/openapi.json", openapi),
         Endpoint("GET", "/docs", docs),
     ]  # fmt: skip
+    routes = [_token_places(route) for route in routes]
     document = openapi_document(routes)
     return Api(PREFIX, routes, ERRORS)
 
@@ -400,42 +413,143 @@ _UNAUTHORIZED = Reply(401, "No valid token (plain text `Unauthorized`).")
 _DEVICE = Param("deviceId", "path", "The device's id.")
 _GATEWAY = Param("gatewayId", "path", "The gateway's id.")
 _ACTION = Param("actionId", "path", "The action's id.")
-_ASYNC = Param("async", "query", "true: answer 202 with no body (default false).")
+_ASYNC = Param(
+    "async",
+    "query",
+    "`true`, `1` or `yes` (any case): answer 202 with no body; "
+    "anything else: synchronously (the default).",
+)
+# An ISO 8601 date or date-time as the service reads it (`2015-08-15`, `2015-08-10T09:30`,
+# seconds and fractions, `Z` or an offset).
+_DATE = {
+    "type": "string",
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}"
+    "(:[0-9]{2}([.][0-9]{1,6})?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?)?$",
+}
 
 
-def _form_body(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema = {"type": "object", "properties": properties, "required": list(required)}
-    return {
-        "requestBody": {
-            "required": bool(required),
-            "content": {
-                "application/json": {"schema": schema},
-                "application/x-www-form-urlencoded": {"schema": schema},
-            },
-        }
-    }
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FORM_NOTE = (
+    "JSON (an object), or a URL-encoded or multipart form whose field names are the JSON "
+    "fields' paths in qs's bracket notation (`user[email]`, `command[level]`, "
+    "`conditions[0][type]`); form values are strings (`true`/`false`, numbers as digits). A "
+    "URL-encoded form may also carry the token as `access_token` (or `token`)."
+)
+
+
+def _request_body(json: dict[str, Any], form: dict[str, Any], *, required: bool = True,
+                  description: str = "") -> dict[str, Any]:  # fmt: skip
+    """A request body whose JSON object and forms (flat bracketed names) differ in schema,
+    which `openapi.Body` cannot say: given as the operation's `requestBody` (Operation.extra)."""
+    return {"requestBody": {
+        "required": required,
+        "description": " ".join(part for part in (description, _FORM_NOTE) if part),
+        "content": {"application/json": {"schema": json},
+                    **{media: {"schema": form} for media in _FORMS}},
+    }}  # fmt: skip
+
+
+def _object(properties: dict[str, Any], *required: str, **more: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": list(required), **more}
 
 
 _STRING = {"type": "string"}
-_OBJECT = {"type": "object", "additionalProperties": True}
-_SIGNIN_BODY = _form_body({
-    "user": {"type": "object", "properties": {"email": _STRING, "password": _STRING},
-             "required": ["email", "password"]},
-    "expires": {"type": "integer", "minimum": 1, "maximum": MAX_EXPIRES},
-    "desc": _STRING,
-}, ("user",))  # fmt: skip
-_NAME_BODY = _form_body({"name": _STRING}, ("name",))
-_ADD_BODY = _form_body({"sn": _STRING, "country": _STRING}, ("sn", "country"))
-_ANY_BODY = _form_body({"name": _STRING, "info": _OBJECT, "schedule": {"type": "array"}})
-_COMMAND_BODY = _form_body({"command": {
-    "type": "object", "properties": {"name": _STRING}, "required": ["name"],
-    "additionalProperties": True}}, ("command",))  # fmt: skip
-_ACTION_BODY = _form_body({
-    "device": _STRING, "type": {"enum": ["request", "command"]}, "event": _STRING,
-    "options": _OBJECT, "conditions": {"type": "array", "items": _OBJECT}, "threshold": _OBJECT,
-    "injectStatus": {"type": "boolean"}, "injectDeviceId": {"type": "boolean"},
-    "deviceToControlId": _STRING, "disabled": {"type": "boolean"},
-})  # fmt: skip
+_NO_NUL = {"type": "string", "pattern": "^[^\\x00]*$"}
+_OBJECT = {"type": "object"}
+# Text the cloud stores (a name): 1 to 200 characters, not only white space, no NUL.
+_TEXT = {"type": "string", "maxLength": TEXT_LIMIT, "pattern": "^[^\\x00]*[^\\x00\\s][^\\x00]*$"}
+_FLAG = {"type": "boolean"}
+_FORM_FLAG = {
+    "type": "string",
+    "pattern": "^\\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[01])\\s*$",
+    "description": "true or false (any case), 1 or 0.",
+}
+_NUMBER = {"type": "number"}
+_FORM_NUMBER = {"type": "string", "description": "A number."}
+
+_SIGNIN_EXPIRES = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": MAX_EXPIRES,
+    "description": "Seconds the token is valid (default two weeks).",
+}
+_SIGNIN_DESC = {**_NO_NUL, "maxLength": 500}
+_SIGNIN_BODY = _request_body(
+    _object({"user": _object({"email": {"type": "string", "minLength": 1},
+                              "password": _STRING}, "email", "password"),
+             "expires": _SIGNIN_EXPIRES, "desc": _SIGNIN_DESC}, "user"),
+    _object({"user[email]": {"type": "string", "minLength": 1}, "user[password]": _STRING,
+             "expires": _SIGNIN_EXPIRES, "desc": _SIGNIN_DESC}, "user[email]", "user[password]"),
+)  # fmt: skip
+_NAME_BODY = _request_body(_object({"name": _TEXT}, "name"), _object({"name": _TEXT}, "name"))
+_ADD = {"sn": {"type": "string", "pattern": SERIAL_PATTERN,
+               "description": "The serial number (`PC-...`; stored upper case)."},
+        "country": {"enum": sorted(COUNTRIES),
+                    "description": "ISO 3166 code of a country with SIM service."}}  # fmt: skip
+_ADD_BODY = _request_body(_object(_ADD, "sn", "country"), _object(_ADD, "sn", "country"))
+_UPDATE_BODY = _request_body(
+    _object({"name": _TEXT, "info": _OBJECT,
+             "schedule": {"type": "array", "items": _OBJECT, "maxItems": 39}},
+            minProperties=1),
+    _object({"name": _TEXT, **{f"info[{key}]": _FORM_NUMBER for key in (
+        "onLevel", "rampRate", "ledBrightness", "samplePeriod")},
+        "info[ffr][enable]": _FORM_FLAG, **{f"info[ffr][{key}]": _FORM_NUMBER for key in (
+            "tripThreshold", "returnThreshold", "periods", "delay")}}, minProperties=1),
+    description="Something to change: `name`, `info` (the device's settings) or `schedule` "
+    "(Power Controllers); what a device takes is its kind's (the description).",
+)  # fmt: skip
+_COMMAND = {
+    "name": _STRING,
+    "level": _NUMBER,
+    "temp": _NUMBER,
+    "delay": _NUMBER,
+    "time": _NUMBER,
+    "power": _NUMBER,
+    "persist": _FLAG,
+}
+_COMMAND_BODY = _request_body(
+    _object({"command": _object(_COMMAND, "name", additionalProperties=True)}, "command"),
+    _object({f"command[{key}]": (_FORM_FLAG if value is _FLAG else _STRING)
+             for key, value in _COMMAND.items()}, "command[name]"),
+    description="`command`: the command's `name` and its arguments; which names a device "
+    "takes depends on its kind.",
+)  # fmt: skip
+_EVENTS = sorted({event for events in rules.EVENTS.values() for event in events})
+_ACTION_FIELDS = {"device": _STRING, "type": {"enum": list(rules.TYPES)},
+                  "event": {"enum": _EVENTS}}  # fmt: skip
+_ACTION_JSON = {
+    **_ACTION_FIELDS,
+    "options": _object({"url": _STRING, "method": _STRING, "command": _OBJECT}),
+    "conditions": {"type": "array", "items": _object({"type": {
+        "enum": ["timeOfDay", "dayOfWeek", "deviceStatus"]}}, "type")},
+    "threshold": _object({key: _NUMBER for key in rules.THRESHOLDS}),
+    "injectStatus": _FLAG, "injectDeviceId": _FLAG, "deviceToControlId": _STRING,
+    "disabled": _FLAG,
+}  # fmt: skip
+_ACTION_FORM = {
+    **_ACTION_FIELDS,
+    "options[url]": _STRING, "options[method]": _STRING, "options[command][name]": _STRING,
+    **{f"threshold[{key}]": _FORM_NUMBER for key in rules.THRESHOLDS},
+    "conditions[0][type]": {"enum": ["timeOfDay", "dayOfWeek", "deviceStatus"]},
+    "conditions[0][start]": _STRING, "conditions[0][end]": _STRING,
+    "injectStatus": _FORM_FLAG, "injectDeviceId": _FORM_FLAG, "deviceToControlId": _STRING,
+    "disabled": _FORM_FLAG,
+}  # fmt: skip
+_ACTION_NOTE = (
+    "`device` is one of the account's devices and `event` one its kind raises; `request` "
+    "actions need `options.url` (http or https), `command` actions `deviceToControlId` (a "
+    "device of the account) and `options.command`; a threshold (exactly one key) only on "
+    "`temp`, `flow`, `current` and `resistance`; otherwise 400."
+)
+_ACTION_BODY = _request_body(
+    _object(_ACTION_JSON, "device", "type", "event"),
+    _object(_ACTION_FORM, "device", "type", "event"), description=_ACTION_NOTE,
+)  # fmt: skip
+_ACTION_CHANGE = _request_body(
+    _object(_ACTION_JSON), _object(_ACTION_FORM), required=False,
+    description="The fields sent replace the stored ones; the result must be a valid action. "
+    + _ACTION_NOTE,
+)  # fmt: skip
 
 
 def _path(name: str, description: str) -> Param:
@@ -454,6 +568,15 @@ def _op(summary: str, description: str, tag: str, ok: Reply, *params: Param,
         security=("bearer", "access_token") if secured else (),
         extra=body or {},
     )
+
+
+def _token_places(route: Endpoint) -> Endpoint:
+    """`?access_token=` is read on GET only: other methods' operations declare the header."""
+    op = route.operation
+    if op is None or route.method == "GET" or "access_token" not in op.security:
+        return route
+    security = tuple(name for name in op.security if name != "access_token")
+    return dataclasses.replace(route, operation=dataclasses.replace(op, security=security))
 
 
 def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
