@@ -557,6 +557,42 @@ def test_actions_crud(client: httpx.Client, fresh: AgTenant) -> None:
     assert client.get(f"{AG}/actions/{action_id}", headers=fresh.headers).status_code == 404
 
 
+@pytest.mark.parametrize(("url", "status"), [
+    ("http://169.254.169.254/latest/meta-data/", 400),  # cloud metadata
+    ("http://10.0.0.8:8080/hook", 400),  # private
+    ("http://[fe80::1]/hook", 400),  # link-local
+    ("http://127.0.0.1:9/hook", 200),  # loopback: the test servers are bound to it
+    ("https://hooks.example.com/in", 200),
+])  # fmt: skip
+def test_request_actions_may_not_call_the_inside_of_the_network(
+    client: httpx.Client, fresh: AgTenant, url: str, status: int
+) -> None:
+    """An action URL at a link-local, metadata or private address is refused when it is
+    created and when an action is changed to it (core/egress.py; deliveries check again)."""
+    switch = fresh.device("switch")
+    body = {"device": switch, "type": "request", "event": "turnOn", "options[url]": url}
+    created = client.post(f"{AG}/actions", headers=fresh.headers, data=body)
+    assert created.status_code == status, created.text
+    if status == 400:
+        assert "--allow-webhook-network" in created.json()["message"]
+        return
+    fine = {**body, "options[url]": "https://hooks.example.com/other"}
+    action_id = client.post(f"{AG}/actions", headers=fresh.headers, data=fine).json()["action"][
+        "id"
+    ]
+    changed = client.put(f"{AG}/actions/{action_id}", headers=fresh.headers, data=body)
+    assert changed.status_code == 200, changed.text
+    inside = {**body, "options[url]": "http://192.168.0.10/"}
+    refused = client.put(f"{AG}/actions/{action_id}", headers=fresh.headers, data=inside)
+    assert refused.status_code == 400
+    assert (
+        client.get(f"{AG}/actions/{action_id}", headers=fresh.headers).json()["action"]["options"][
+            "url"
+        ]
+        == url
+    ), "a refused change changed nothing"
+
+
 def test_request_action_is_delivered_and_retried(
     client: httpx.Client, fresh: AgTenant, receiver: Receiver, world: World
 ) -> None:

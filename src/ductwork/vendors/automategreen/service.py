@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from ductwork.core.accounts import Account, Accounts
 from ductwork.core.clock import Clocks
 from ductwork.core.db import storable
+from ductwork.core.egress import Refused
 from ductwork.core.twins import Loaded, TwinRunner
 from ductwork.core.webhooks import Outbox
 from ductwork.vendors.automategreen import rules, schema
@@ -133,6 +134,7 @@ class AutomateGreen:
         self._clocks = clocks
         self.accounts = accounts
         self.kind = HouseKind(outbox)
+        self._egress = outbox.egress
         self.runner: TwinRunner[HouseConfig, Chunk] = TwinRunner(engine, self.kind)
         self.tokens = Tokens(engine, clocks, accounts)
         self._houses: dict[int, int] = {}
@@ -686,10 +688,19 @@ class AutomateGreen:
             raise bad_request("device is not a device of this account")
         try:
             if old is None:
-                return device, rules.definition(body, kinds[device], kinds)
-            return device, rules.updated(dict(old.definition), body, kinds[device], kinds)
+                definition = rules.definition(body, kinds[device], kinds)
+            else:
+                definition = rules.updated(dict(old.definition), body, kinds[device], kinds)
         except rules.RuleError as refused:
             raise bad_request(refused.message) from None
+        if definition.get("type") == "request":
+            # A literal address ductwork may not call is refused here; every URL is checked
+            # again (its name resolved) when the action fires (core/egress.py).
+            try:
+                self._egress.check(definition["options"]["url"], resolve=False)
+            except Refused as refused:
+                raise bad_request(f"Invalid options.url: {refused}") from None
+        return device, definition
 
     def create_action(self, account: Account, body: Json) -> Json:
         """`POST /actions`."""
