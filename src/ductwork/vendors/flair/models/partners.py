@@ -10,7 +10,7 @@ from sqlalchemy.engine import Row
 
 from ductwork.core.webhooks import new_secret
 from ductwork.vendors.flair import schema, wire
-from ductwork.vendors.flair.exceptions import invalid
+from ductwork.vendors.flair.exceptions import forbidden, invalid
 from ductwork.vendors.flair.models.access import ALL_SCOPES
 from ductwork.vendors.flair.models.fields import Attr, Rel, stamps
 from ductwork.vendors.flair.models.resource import (
@@ -116,7 +116,10 @@ class Applications(ResourceType):
             )
 
     def delete(self, write: Write, row: Row[Any]) -> None:
-        """The webhooks its callbacks had not yet delivered are cancelled."""
+        """The webhooks its callbacks had not yet delivered are cancelled. An application does
+        not delete itself with its own token (403): that token would die with it."""
+        if row.id == write.principal.application_id:
+            raise forbidden("An application cannot delete itself with its own token.")
         callbacks = schema.callbacks
         for callback in write.connection.execute(
             sa.select(callbacks.c.id).where(callbacks.c.application_id == row.id)
