@@ -329,9 +329,8 @@ def resource_operation(method: str, path: str) -> Operation:
 def relationship_operations(
     resource_type: ResourceType, rel: Rel
 ) -> list[tuple[str, str, Operation]]:
-    """The documented methods of one relationship endpoint (the route is the generic
-    `/api/{type}/{id}/relationships/{rel}`): GET, and the writes: POST, PATCH and DELETE of a
-    to-many link, PATCH of a to-one link; the others always answer 403."""
+    """The routes of one relationship endpoint: GET, and the writes: POST, PATCH and DELETE of
+    a to-many link, PATCH of a to-one link; the writes it does not take always answer 403."""
     path = f"/api/{resource_type.name}/{{id}}/relationships/{rel.name}"
     found = [
         (
