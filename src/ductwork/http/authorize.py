@@ -127,6 +127,8 @@ def endpoints(flow: Authorization) -> tuple[Handler, Handler]:
             )
         except OAuth2Error as exc:
             return error_page(brand, exc.description or exc.error)
+        except ValueError:  # Authlib will not describe a value outside RFC 6749's characters
+            return error_page(brand, "The authorization request is malformed.")
 
     async def checked(request: Request) -> tuple[dict[str, str], dict[str, str], Any]:
         params = await flow.read_params(request)

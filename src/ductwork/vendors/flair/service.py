@@ -68,10 +68,9 @@ class Query:
         values = {}
         for name, default in (("page[size]", DEFAULT_PAGE_SIZE), ("page[page]", 1)):
             text = params.get(name)
-            try:
-                values[name] = default if text in (None, "") else int(str(text))
-            except ValueError:
-                raise bad_request(f"{name} must be a positive integer") from None
+            if text not in (None, "") and not (text.isascii() and text.isdigit()):
+                raise bad_request(f"{name} must be a positive integer")
+            values[name] = default if text in (None, "") else int(text)
             if values[name] < 1:
                 raise bad_request(f"{name} must be a positive integer")
             if values[name] > MAX_PAGE:  # past what an offset can hold in the database
@@ -407,6 +406,8 @@ class FlairService:
         account_id = principal.account_id
         with self._engine.begin() as connection:
             write = self._write(connection, principal)
+            for name in resource_type.required_on_create:  # 404 before anything is made
+                TYPES[resource_type.rel_index[name].target].row(connection, account_id, links[name])
             created = resource_type.insert(write, changes, links)
             row = resource_type.row(connection, account_id, created.id)
             self._apply_links(write, resource_type, row, links)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint, ErrorShape
-from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
+from ductwork.http.openapi import docs_page
 from ductwork.http.params import (
     MAX_JSON_DEPTH,
     BadBody,
@@ -25,6 +25,16 @@ from ductwork.http.params import (
     merge_params,
 )
 from ductwork.vendors.flair import wire
+from ductwork.vendors.flair.api.document import (
+    AUTHORIZE,
+    CONSENT,
+    OAUTH_PARAMS,
+    SIGN_IN,
+    openapi_document,
+    relationship_operations,
+    resource_operation,
+    token,
+)
 from ductwork.vendors.flair.exceptions import FlairError, bad_request, unauthorized
 from ductwork.vendors.flair.models import TYPES, Principal, ResourceType
 from ductwork.vendors.flair.oauth import FlairRequest, normalise_parameters
@@ -33,7 +43,6 @@ from ductwork.vendors.flair.service import FlairService, Query
 PREFIX = "/flair"
 JSON_UTF8 = b"application/json; charset=utf-8"
 Handler = Callable[[Request], Awaitable[Response]]
-OAUTH_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state")
 NOT_AN_OBJECT = {
     "error": "invalid_request",
     "error_description": "The JSON body must be an object.",
@@ -200,7 +209,7 @@ def create_api(service: FlairService) -> Api:
 
     def resource(method: str, path: str, handler: Handler) -> Endpoint:
         """A JSON:API route, documented from its method and path."""
-        return Endpoint(method, path, handler, _resource_operation(method, path))
+        return Endpoint(method, path, handler, resource_operation(method, path))
 
     async def openapi(_request: Request) -> Response:
         return document(spec)
@@ -212,11 +221,11 @@ def create_api(service: FlairService) -> Api:
 
     # The route table: fixed entries, then each resource type's, then the generic ones.
     routes: list[Endpoint] = [
-        Endpoint("POST", "/oauth/token", token_endpoint(refresh=False), TOKEN),
-        Endpoint("POST", "/oauth2/token", token_endpoint(refresh=True), TOKEN),
+        Endpoint("POST", "/oauth/token", token_endpoint(refresh=False), token(refresh=False)),
+        Endpoint("POST", "/oauth2/token", token_endpoint(refresh=True), token(refresh=True)),
         Endpoint("GET", "/oauth/authorize", authorize, AUTHORIZE),
-        Endpoint("POST", "/oauth/authorize", authorize, AUTHORIZE),
-        Endpoint("POST", "/oauth/authorize/consent", consent, AUTHORIZE),
+        Endpoint("POST", "/oauth/authorize", authorize, SIGN_IN),
+        Endpoint("POST", "/oauth/authorize/consent", consent, CONSENT),
         resource("GET", "/api", root),
         resource("GET", "/api/", root),
         resource("GET", "/api/me", read(lambda pr, r: service.me(pr, _query(r)))),
@@ -266,16 +275,14 @@ def create_api(service: FlairService) -> Api:
             )
         )
 
-    def relationship(method: str) -> Handler:
+    def relationship(method: str, type_name: str, name: str) -> Handler:
         if method == "GET":
             return read(
-                lambda pr, r: service.relationship(
-                    pr, p(r, "type"), p(r, "id"), p(r, "rel"), _api_path(r)
-                )
+                lambda pr, r: service.relationship(pr, type_name, p(r, "id"), name, _api_path(r))
             )
         return write(
             lambda pr, r, b: service.change_relationship(
-                pr, method, p(r, "type"), p(r, "id"), p(r, "rel"), b, _api_path(r)
+                pr, method, type_name, p(r, "id"), name, b, _api_path(r)
             )
         )
 
@@ -283,166 +290,17 @@ def create_api(service: FlairService) -> Api:
         resource("GET", "/api/vents/{id}/current-reading", related("vents")),
         resource("GET", "/api/pucks/{id}/current-reading", related("pucks")),
         resource("GET", "/api/{type}/{id}/{rel}", related(None)),
-        *(
-            resource(m, "/api/{type}/{id}/relationships/{rel}", relationship(m))
-            for m in ("GET", "POST", "PATCH", "DELETE")
-        ),
+    ]
+    # Each relationship endpoint, with the four methods (the writes a link does not take
+    # answer 403).
+    routes += [
+        Endpoint(method, path, relationship(method, resource_type.name, rel.name), operation)
+        for resource_type in TYPES.values()
+        for rel in resource_type.rels
+        if rel.self_link
+        for method, path, operation in relationship_operations(resource_type, rel)
     ]
     # The document and its docs page are not in the document.
     routes += [Endpoint("GET", "/openapi.json", openapi), Endpoint("GET", "/docs", docs)]
     spec = openapi_document(routes)
     return Api(PREFIX, routes, FLAIR_ERRORS)
-
-
-# ---------------------------------------------------------------- OpenAPI
-class TokenResponse(msgspec.Struct):
-    """A token endpoint's success (refresh_token only where docs/flair.md says so)."""
-
-    access_token: str
-    expires_in: int
-    token_type: str
-    scope: str
-    refresh_token: str | msgspec.UnsetType = msgspec.UNSET
-
-
-class OAuthError(msgspec.Struct):
-    """RFC 6749 section 5.2."""
-
-    error: str
-    error_description: str | msgspec.UnsetType = msgspec.UNSET
-
-
-class ErrorObject(msgspec.Struct):
-    """One JSON:API error."""
-
-    status: str
-    title: str
-    detail: str
-
-
-class Errors(msgspec.Struct):
-    """The JSON:API error document."""
-
-    errors: list[ErrorObject]
-
-
-class Document(msgspec.Struct):
-    """A JSON:API document: `meta` (self and paging links) and `data`."""
-
-    meta: dict[str, str | None]
-    data: dict[str, Any] | list[dict[str, Any]] | None
-    included: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
-
-
-AUTHORIZE = Operation(
-    summary="Sign in and consent (HTML pages)",
-    description="The authorization endpoint: response_type=code or token, client_id, "
-    "redirect_uri (matched exactly), scope, state.",
-    tag="OAuth2",
-    params=tuple(Param(n, "query", n) for n in OAUTH_PARAMS),
-    replies=(Reply(200, "The sign-in or consent page.", None),),
-)
-TOKEN = Operation(
-    summary="Request a token",
-    description="Parameters in a form body, the query string or a JSON body.",
-    tag="OAuth2",
-    params=tuple(
-        Param(n, "query", d)
-        for n, d in (
-            ("grant_type", "client_credentials, password or refresh_token"),
-            ("client_id", "The application's client id"),
-            ("client_secret", "The application's secret"),
-            ("scope", "Scopes separated by spaces, commas or +"),
-            ("username", "password grant: the account's email"),
-            ("password", "password grant: the account's password"),
-            ("refresh_token", "refresh_token grant"),
-        )
-    ),
-    replies=(
-        Reply(200, "The token.", TokenResponse),
-        Reply(400, "RFC 6749 error.", OAuthError),
-        Reply(401, "Client authentication failed.", OAuthError),
-    ),
-)
-_PROBLEMS = (
-    Reply(401, "No valid token.", Errors),
-    Reply(403, "Missing scope.", Errors),
-    Reply(404, "Not found.", Errors),
-    Reply(422, "Invalid write.", Errors),
-)
-
-
-_VERBS = {
-    ("GET", 1): "List the account's {t}",
-    ("POST", 1): "Create one of the {t}",
-    ("GET", 2): "One of the {t}",
-    ("PATCH", 2): "Change one of the {t}",
-    ("PUT", 2): "Change one of the {t}",
-    ("DELETE", 2): "Delete one of the {t}",
-    ("GET", 3): "What a resource's {r} relationship names",
-    ("GET", 4): "A relationship's linkage (type and id of what it names)",
-    ("POST", 4): "Add to a to-many relationship",
-    ("PATCH", 4): "Replace a relationship's linkage",
-    ("DELETE", 4): "Remove from a to-many relationship",
-}
-
-
-def _summary(method: str, path: str) -> str:
-    """What a reader of the docs page sees for a JSON:API route."""
-    parts = path.strip("/").split("/")[1:]  # after "api"
-    if not parts:
-        return "The API root: a link to every resource type (no token needed)"
-    text = _VERBS.get((method, len(parts)), f"{method} {path}")
-    return text.format(t=parts[0].replace("{type}", "resources"), r=parts[-1])
-
-
-def _resource_operation(method: str, path: str) -> Operation:
-    """A JSON:API route's operation, from its method and path: the status of success, the
-    path parameters, paging on reads; the root needs no token."""
-    status = {"POST": 201, "DELETE": 204}.get(method, 200)
-    params = tuple(Param(n, "path", n) for n in ("type", "id", "rel") if f"{{{n}}}" in path)
-    if method == "GET" and path.startswith("/api"):
-        params += (
-            Param("page[size]", "query", "Page size (default 50)"),
-            Param("page[page]", "query", "Page number (from 1)"),
-            Param("include", "query", "Comma-separated relationships to include"),
-        )
-    root = path in ("/api", "/api/")
-    return Operation(
-        summary=_summary(method, path),
-        description="JSON:API resource endpoint (see docs/flair.md).",
-        tag="api" if root or "{type}" in path else path.split("/")[2],
-        params=params,
-        replies=(
-            Reply(status, "Success.", None if status == 204 else Document),
-            *([] if root else _PROBLEMS),
-        ),
-        security=() if root else ("oauth2",),
-    )
-
-
-def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:
-    """The OpenAPI document, from the route table's operations."""
-    return build_document(
-        title="Flair API (ductwork)",
-        version="1",
-        description="The Flair API served by ductwork over simulated homes. Get a token at "
-        "/oauth2/token, then send `Authorization: Bearer <token>`.",
-        server_url=PREFIX,
-        routes=routes,
-        security_schemes={
-            "oauth2": {
-                "type": "oauth2",
-                "flows": {
-                    "clientCredentials": {"tokenUrl": f"{PREFIX}/oauth2/token", "scopes": {}},
-                    "password": {"tokenUrl": f"{PREFIX}/oauth2/token", "scopes": {}},
-                    "authorizationCode": {
-                        "authorizationUrl": f"{PREFIX}/oauth/authorize",
-                        "tokenUrl": f"{PREFIX}/oauth2/token",
-                        "scopes": {},
-                    },
-                    "implicit": {"authorizationUrl": f"{PREFIX}/oauth/authorize", "scopes": {}},
-                },
-            }
-        },
-    )

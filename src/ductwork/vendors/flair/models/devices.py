@@ -125,6 +125,23 @@ class HvacUnits(ResourceType):
                 result.update(_hvac_state(key, value))
         return super().changes(result, creating=creating)
 
+    def write_aliases(self, *, creating: bool) -> dict[str, Any]:
+        """The document's `make`, `model` and `current-state` object."""
+        attr = self.attr_index
+        return {
+            "make": attr["make-name"].schema(),
+            "model": attr["model-id"].schema(),
+            "current-state": {
+                "type": ["object", "null"],
+                "properties": {
+                    "temperature": attr["temperature"].schema(),
+                    "power": {"type": "boolean"},
+                    "mode": {"enum": list(HVAC_MODES), "description": "0 cooling, 1 heating"},
+                },
+                "additionalProperties": False,
+            },
+        }
+
 
 def _hvac_state(key: str, value: Any) -> Json:
     """One entry of an HVAC unit's document `current-state` as the flat attribute."""
@@ -135,9 +152,9 @@ def _hvac_state(key: str, value: Any) -> Json:
             raise invalid("current-state.power must be a boolean.")
         return {"power": "On" if value else "Off"}
     if key == "mode":
-        if isinstance(value, bool) or value not in HVAC_MODES:
+        if not isinstance(value, int | float) or isinstance(value, bool) or value not in HVAC_MODES:
             raise invalid("current-state.mode must be 0 (cooling) or 1 (heating).")
-        return {"mode": HVAC_MODES[value]}
+        return {"mode": HVAC_MODES[int(value)]}
     raise invalid(f"current-state.{key} is not editable here; use the flat attributes.")
 
 

@@ -4,6 +4,7 @@ write that names them (422 naming the first offender, 409 for a mismatched type)
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
@@ -11,6 +12,8 @@ from ductwork.core.db import storable
 from ductwork.vendors.flair import wire
 from ductwork.vendors.flair.exceptions import bad_request, conflict, invalid
 
+# What a written text may hold: no NUL (PostgreSQL text cannot), as the document's pattern says.
+NO_NUL = "^[^\\x00]*$"
 _KINDS: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
@@ -33,6 +36,9 @@ class Attr:
     high: float | None = None
     nullable: bool = True
     on_create: bool = False  # writable when the resource is created, read-only after
+    # A text's (or each listed text's) regular expression, searched as JSON Schema does.
+    pattern: str | None = None
+    pattern_says: str = ""  # what the pattern means, for the 422
 
     def check(self, value: Any) -> Any:
         """The written value if the table allows it; 422 saying why not otherwise."""
@@ -40,6 +46,8 @@ class Attr:
             if not self.nullable:
                 raise invalid(f"{self.name} may not be null.")
             return None
+        if self.kind == "integer" and isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON Schema's integer: 68.0 is 68
         allowed = _KINDS.get(self.kind)
         if allowed is not None and (
             not isinstance(value, allowed) or (self.kind != "boolean" and isinstance(value, bool))
@@ -51,7 +59,8 @@ class Attr:
             len(value) > 50 or not all(isinstance(v, str) and 0 < len(v) <= 2000 for v in value)
         ):
             raise invalid(f"{self.name} must be a list of at most 50 non-empty strings.")
-        if self.choices and value not in self.choices:
+        chosen = value if self.kind == "strings" else [value]
+        if self.choices and any(v not in self.choices for v in chosen):
             raise invalid(f"{self.name} must be one of {', '.join(map(str, self.choices))}.")
         if self.low is not None and value < self.low:
             raise invalid(f"{self.name} must be at least {self.low:g}.")
@@ -63,9 +72,48 @@ class Attr:
             self.kind == "strings" and not all(storable(v) for v in value)
         ):
             raise invalid(f"{self.name} may not contain NUL characters.")
+        if self.pattern is not None and not all(re.search(self.pattern, v) for v in chosen):
+            raise invalid(f"{self.name} must be {self.pattern_says}.")
         if self.kind == "object" and len(wire.encode(value)) > 10_000:
             raise invalid(f"{self.name} may have at most 10,000 bytes of JSON.")
         return value
+
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema of a written value: exactly what `check` lets through (an object's
+        10,000 bytes of JSON excepted, which JSON Schema cannot say)."""
+        found: dict[str, Any]
+        if self.choices and self.kind != "strings":
+            found = {"enum": [*self.choices, *([None] if self.nullable else [])]}
+        else:
+            found = _KIND_SCHEMAS[self.kind]()
+            if self.low is not None:
+                found["minimum"] = self.low
+            if self.high is not None:
+                found["maximum"] = self.high
+            if self.nullable and "type" in found:
+                found["type"] = [found["type"], "null"]
+        if self.choices and self.kind == "strings":
+            found["items"] = {"enum": list(self.choices)}
+        if self.pattern is not None:
+            (found["items"] if self.kind == "strings" else found)["pattern"] = self.pattern
+        if self.kind == "object":
+            found["description"] = "At most 10,000 bytes of JSON."
+        return found
+
+
+_KIND_SCHEMAS: dict[str, Any] = {
+    "string": lambda: {"type": "string", "maxLength": 200, "pattern": NO_NUL},
+    "integer": lambda: {"type": "integer"},
+    "number": lambda: {"type": "number"},
+    "boolean": lambda: {"type": "boolean"},
+    "object": lambda: {"type": "object"},
+    "strings": lambda: {
+        "type": "array",
+        "maxItems": 50,
+        "items": {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": NO_NUL},
+    },
+    "any": dict,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +163,32 @@ class Rel:
         if data is None:
             return None
         return one(data)
+
+    def schema(self, *, nullable: bool = True) -> dict[str, Any]:
+        """The JSON Schema of what a write may give this link: its linkage (a list of resource
+        identifiers, or one, or null where a to-one link may be emptied), bare or as a
+        document's `data`."""
+        identifier = {
+            "type": "object",
+            "required": ["id"],
+            "properties": {
+                "type": {"enum": [self.target]},
+                "id": {"type": ["string", "integer"]},
+            },
+        }
+        linkage: dict[str, Any] = (
+            {"type": "array", "items": identifier}
+            if self.many
+            else {"anyOf": [identifier, {"type": "null"}]}
+            if nullable
+            else identifier
+        )
+        document = {"type": "object", "required": ["data"], "properties": {"data": linkage}}
+        if self.many:
+            return {"anyOf": [document, linkage]}
+        # A bare identifier with a `data` member would read as a document.
+        bare = {**identifier, "not": {"required": ["data"]}}
+        return {"anyOf": [document, bare, *([{"type": "null"}] if nullable else [])]}
 
 
 def related_only(

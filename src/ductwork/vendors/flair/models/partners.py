@@ -4,14 +4,13 @@ listen with. Each one's secret is shown once, in the answer to the POST that mad
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
 from ductwork.core.webhooks import new_secret
 from ductwork.vendors.flair import schema, wire
-from ductwork.vendors.flair.exceptions import invalid
+from ductwork.vendors.flair.exceptions import forbidden, invalid
 from ductwork.vendors.flair.models.access import ALL_SCOPES
 from ductwork.vendors.flair.models.fields import Attr, Rel, stamps
 from ductwork.vendors.flair.models.resource import (
@@ -23,6 +22,16 @@ from ductwork.vendors.flair.models.resource import (
 )
 from ductwork.vendors.flair.wire import Json
 
+# An absolute http(s) URL with a host (no whitespace or NUL; an IPv6 literal is not taken).
+WEBHOOK_URL = (
+    r"^[hH][tT][tT][pP][sS]?://([^\s/?#@\x00]*@)?[^\s/?#@:\[\]\x00]+(:[0-9]*)?"
+    r"([/?#][^\s\x00]*)?$"
+)
+# An absolute URI (a scheme, then a host or a path) without a fragment.
+REDIRECT_URI = (
+    r"^[A-Za-z][A-Za-z0-9+.-]*:"
+    r"(//[^\s#?\x00][^\s#\x00]*|/([^/\s#\x00][^\s#\x00]*)?|[^/\s#?\x00][^\s#\x00]*)$"
+)
 # What a callback may listen to, and the resource type each event carries.
 EVENT_TYPES = {"vent": "vents", "puck": "pucks", "sensor": "sensor-readings"}
 
@@ -39,16 +48,16 @@ class Callbacks(ResourceType):
     __slots__ = ()
 
     def changes(self, attributes: Json, *, creating: bool) -> Json:
-        """A new callback needs both attributes, and its URL must be absolute http(s)."""
+        """A new callback needs both attributes (the URL's form is its pattern)."""
         changes = super().changes(attributes, creating=creating)
-        missing = [n for n in ("webhookurl", "event_type") if creating and n not in changes]
+        missing = [n for n in self.required_on_write(creating=creating) if n not in changes]
         if missing:
             raise invalid(f"A new callback needs the attribute {', '.join(missing)}.")
-        if "webhookurl" in changes:
-            url = urlsplit(changes["webhookurl"])
-            if url.scheme not in ("http", "https") or not url.hostname:
-                raise invalid("webhookurl must be an absolute http or https URL.")
         return changes
+
+    def required_on_write(self, *, creating: bool) -> list[str]:
+        """A new callback's URL and event type."""
+        return ["webhookurl", "event_type"] if creating else []
 
     def insert(self, write: Write, changes: Json, links: dict[str, Any]) -> Created:
         """A callback of the writing application, with a new signing secret."""
@@ -74,19 +83,16 @@ class Applications(ResourceType):
     __slots__ = ()
 
     def changes(self, attributes: Json, *, creating: bool) -> Json:
-        """An application needs a name; redirect URIs are absolute without a fragment; scopes
-        are the API's."""
+        """An application needs a name (redirect URIs and scopes are checked by their
+        attributes: absolute URIs without a fragment, the API's scopes)."""
         changes = super().changes(attributes, creating=creating)
         if creating and "name" not in changes:
             raise invalid("A new applications needs the attribute name.")
-        for uri in changes.get("redirect_uris") or ():
-            parts = urlsplit(uri)
-            if not parts.scheme or parts.fragment or not (parts.netloc or parts.path):
-                raise invalid(f"redirect_uris: {uri} is not an absolute URI without a fragment.")
-        unknown = [s for s in changes.get("scopes") or () if s not in ALL_SCOPES]
-        if unknown:
-            raise invalid(f"scopes: unknown scope {unknown[0]}.")
         return changes
+
+    def required_on_write(self, *, creating: bool) -> list[str]:
+        """A new application's name."""
+        return ["name"] if creating else []
 
     def insert(self, write: Write, changes: Json, links: dict[str, Any]) -> Created:
         """The one insert the CLI shares: a client id and a secret, shown this once."""
@@ -110,7 +116,10 @@ class Applications(ResourceType):
             )
 
     def delete(self, write: Write, row: Row[Any]) -> None:
-        """The webhooks its callbacks had not yet delivered are cancelled."""
+        """The webhooks its callbacks had not yet delivered are cancelled. An application does
+        not delete itself with its own token (403): that token would die with it."""
+        if row.id == write.principal.application_id:
+            raise forbidden("An application cannot delete itself with its own token.")
         callbacks = schema.callbacks
         for callback in write.connection.execute(
             sa.select(callbacks.c.id).where(callbacks.c.application_id == row.id)
@@ -127,7 +136,14 @@ CALLBACKS = Callbacks(
     "callbacks",
     ("applications",),
     (
-        Attr("webhookurl", "string", editable=True, nullable=False),
+        Attr(
+            "webhookurl",
+            "string",
+            editable=True,
+            nullable=False,
+            pattern=WEBHOOK_URL,
+            pattern_says="an absolute http or https URL",
+        ),
         Attr("event_type", "string", editable=True, choices=tuple(EVENT_TYPES), nullable=False),
         *stamps(),
     ),
@@ -150,8 +166,15 @@ APPLICATIONS = Applications(
         Attr("description", "string", editable=True, nullable=False),
         Attr("client_id", "string"),
         Attr("client_secret", "string"),
-        Attr("redirect_uris", "strings", editable=True, nullable=False),
-        Attr("scopes", "strings", editable=True, nullable=False),
+        Attr(
+            "redirect_uris",
+            "strings",
+            editable=True,
+            nullable=False,
+            pattern=REDIRECT_URI,
+            pattern_says="a list of absolute URIs without a fragment",
+        ),
+        Attr("scopes", "strings", editable=True, choices=ALL_SCOPES, nullable=False),
         Attr("created-at", "string"),
     ),
     (

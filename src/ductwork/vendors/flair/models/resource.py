@@ -159,11 +159,68 @@ class ResourceType:
             raise conflict(f"The document's type {data['type']} does not match {self.name}.")
         if resource_id is not None and "id" in data and str(data["id"]) != resource_id:
             raise conflict(f"The document's id {data['id']} does not match {resource_id}.")
-        attributes = data.get("attributes") or {}
-        relationships = data.get("relationships") or {}
+        attributes = data.get("attributes")
+        relationships = data.get("relationships")
+        attributes = {} if attributes is None else attributes
+        relationships = {} if relationships is None else relationships
         if not isinstance(attributes, dict) or not isinstance(relationships, dict):
             raise bad_request("attributes and relationships must be objects.")
         return attributes, relationships
+
+    def write_schema(self, *, creating: bool) -> dict[str, Any]:
+        """The JSON Schema of a POST (`creating`) or PATCH body: exactly what `write_document`,
+        `changes` and `links` let through, short of what only the database knows."""
+        attributes = {
+            a.name: a.schema() for a in self.attrs if a.editable or (creating and a.on_create)
+        }
+        attributes.update(self.write_aliases(creating=creating))
+        required = [a.name for a in self.attrs if creating and a.on_create and not a.nullable]
+        required += self.required_on_write(creating=creating)
+        needed = list(self.required_on_create) if creating else []
+        relationships = {
+            r.name: r.schema(nullable=r.many or (r.name not in needed and self.emptiable(r)))
+            for r in self.rels
+            if r.editable
+        }
+        data: dict[str, Any] = {
+            "type": "object",
+            "properties": {
+                "type": {"enum": [self.name]},
+                # A POST ignores an id; a PATCH's must be the URL's (compared as text).
+                "id": {} if creating else {"type": ["string", "integer"]},
+                "attributes": {
+                    "type": "object" if required else ["object", "null"],
+                    "properties": attributes,
+                    "additionalProperties": False,
+                    **({"required": required} if required else {}),
+                },
+                "relationships": {
+                    "type": "object" if needed else ["object", "null"],
+                    "properties": relationships,
+                    "additionalProperties": False,
+                    **({"required": needed} if needed else {}),
+                },
+            },
+        }
+        data["required"] = [
+            *(["attributes"] if required else []),
+            *(["relationships"] if needed else []),
+        ]
+        if not data["required"]:
+            del data["required"]
+        return {"type": "object", "required": ["data"], "properties": {"data": data}}
+
+    def emptiable(self, rel: Rel) -> bool:
+        """Whether a to-one link may be set to null (its column may be)."""
+        return rel.column is None or bool(self.table.c[rel.column].nullable)
+
+    def write_aliases(self, *, creating: bool) -> dict[str, Any]:
+        """Attributes a write also takes for the real ones (the document's forms), by name."""
+        return {}
+
+    def required_on_write(self, *, creating: bool) -> list[str]:
+        """Attributes beyond the table's that a write must give."""
+        return []
 
     def changes(self, attributes: Json, *, creating: bool) -> Json:
         """Check each written attribute against the table: 422 names the first offender."""

@@ -47,6 +47,19 @@ class Vents(Simulated):
             attributes = _vent_state_alias(attributes)
         return super().changes(attributes, creating=creating)
 
+    def write_aliases(self, *, creating: bool) -> dict[str, Any]:
+        """A change's `current-vent-state` object (the document's form of percent-open)."""
+        if creating:
+            return {}
+        percent = {"type": "integer", "minimum": 0, "maximum": 100}
+        return {
+            "current-vent-state": {
+                "type": "object",
+                "properties": {"precent-open": percent, "percent-open": percent},
+                "additionalProperties": False,
+            }
+        }
+
     def insert(self, write: Write, changes: Json, links: dict[str, Any]) -> Created:
         """A new vent, fully open unless the write says otherwise."""
         percent = changes.pop("percent-open", 100)
