@@ -226,6 +226,35 @@ def test_callbacks_resource(client: httpx.Client, flair_world: FlairWorld) -> No
     assert client.get(f"{FLAIR}/api/callbacks/{callback}", headers=headers).status_code == 404
 
 
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/",
+                                 "http://10.1.2.3/hooks", "http://192.168.1.9:8080/in",
+                                 "http://100.64.0.1/"])  # fmt: skip
+def test_callbacks_may_not_call_the_inside_of_the_network(
+    client: httpx.Client, flair_world: FlairWorld, url: str
+) -> None:
+    """A webhook URL at a link-local, metadata or private address is 422 when created and
+    when a callback is changed to it, and the callback keeps its URL (core/egress.py; the
+    test servers are bound to loopback, so a loopback receiver is fine, as the other tests
+    show)."""
+    headers = bearer(token(client, flair_world.a, SCOPES))
+    structure = first(client, headers, "structures")["id"]
+    link = {"structure": {"data": {"type": "structures", "id": structure}}}
+    refused = client.post(f"{FLAIR}/api/callbacks", headers=headers, json={"data": {
+        "type": "callbacks", "attributes": {"webhookurl": url, "event_type": "vent"},
+        "relationships": link}})  # fmt: skip
+    assert refused.status_code == 422, refused.text
+    assert "--allow-webhook-network" in refused.text
+    callback = register(client, headers, structure, "https://example.com/ok", "vent")["id"]
+    try:
+        changed = client.patch(f"{FLAIR}/api/callbacks/{callback}", headers=headers,
+                               json={"data": {"attributes": {"webhookurl": url}}})  # fmt: skip
+        assert changed.status_code == 422
+        kept = client.get(f"{FLAIR}/api/callbacks/{callback}", headers=headers).json()
+        assert kept["data"]["attributes"]["webhookurl"] == "https://example.com/ok"
+    finally:
+        client.delete(f"{FLAIR}/api/callbacks/{callback}", headers=headers)
+
+
 def test_callbacks_scope_and_tenants(client: httpx.Client, flair_world: FlairWorld) -> None:
     """Callbacks need the applications scope; another account's callbacks and structures are
     404, exactly like ids that do not exist."""

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
 
+from ductwork.core.egress import Refused
 from ductwork.core.webhooks import new_secret
 from ductwork.vendors.flair import schema, wire
 from ductwork.vendors.flair.exceptions import forbidden, invalid
@@ -59,8 +60,19 @@ class Callbacks(ResourceType):
         """A new callback's URL and event type."""
         return ["webhookurl", "event_type"] if creating else []
 
+    def _reachable(self, write: Write, changes: Json) -> None:
+        """A URL at an address ductwork may not call (link-local, metadata, private) is 422
+        (core/egress.py; each delivery checks again, its name resolved)."""
+        url = changes.get("webhookurl")
+        if isinstance(url, str):
+            try:
+                write.effects.outbox.egress.check(url, resolve=False)
+            except Refused as refused:
+                raise invalid(f"webhookurl {refused}.") from None
+
     def insert(self, write: Write, changes: Json, links: dict[str, Any]) -> Created:
         """A callback of the writing application, with a new signing secret."""
+        self._reachable(write, changes)
         secret = new_secret()
         new_id = self.add(
             write,
@@ -70,6 +82,11 @@ class Callbacks(ResourceType):
             secret=secret,
         )
         return Created(new_id, {"secret": secret})
+
+    def update(self, write: Write, row: Row[Any], changes: Json) -> None:
+        """A new URL is checked as a new callback's is."""
+        self._reachable(write, changes)
+        super().update(write, row, changes)
 
     def delete(self, write: Write, row: Row[Any]) -> None:
         """Its undelivered webhooks are cancelled with it."""
