@@ -31,15 +31,8 @@ from typing import Any
 
 import httpx
 
-from crash import (
-    REPO,
-    BenchError,
-    Server,
-    credentials,
-    flair_token,
-    phason_token,
-    scratch,
-)
+from crash import REPO, BenchError, Server, _ok, credentials, phason_token, scratch
+from ductwork.vendors.flair.models.access import ALL_SCOPES
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CONFIG = REPO / "schemathesis.toml"
@@ -75,6 +68,16 @@ class Outcome:
         return int(found.group(1)) if found else (0 if self.status == 0 else 1)
 
 
+def flair_token(http: httpx.Client, creds: dict[str, Any]) -> str:
+    """A Flair client-credentials token of the demo application with every scope (a scope
+    left out would make its operations 403 only, their bodies never reached)."""
+    token = _ok(http.post("/flair/oauth2/token", data={
+        "grant_type": "client_credentials", "scope": " ".join(ALL_SCOPES),
+        "client_id": creds["flair"]["client_id"],
+        "client_secret": creds["flair"]["client_secret"]}))  # fmt: skip
+    return str(token.json()["access_token"])
+
+
 API_NAMES = ("Phason v1.0.3", "Phason v1.0.2", "Flair", "Automate Green v1")
 
 
@@ -92,7 +95,11 @@ def targets(http: httpx.Client, creds: dict[str, Any]) -> list[Target]:
     ]  # fmt: skip
 
 
-def fuzz(base: str, target: Target, cases: int, seed: int, workers: int) -> Outcome:
+PHASES = "examples,coverage,fuzzing"
+
+
+def fuzz(base: str, target: Target, cases: int, seed: int, workers: int,
+         phases: str = PHASES) -> Outcome:  # fmt: skip
     """`schemathesis run` with every check on one API, about `cases` test cases in all."""
     document = httpx.get(f"{base}{target.prefix}/openapi.json", timeout=30).json()
     operations = sum(len(methods) for methods in document["paths"].values())
@@ -100,7 +107,7 @@ def fuzz(base: str, target: Target, cases: int, seed: int, workers: int) -> Outc
     command = [
         str(SCHEMATHESIS), "--config-file", str(CONFIG), "--no-color", "run",
         f"{base}{target.prefix}/openapi.json", "--url", f"{base}{target.prefix}",
-        "--checks", "all", "--phases", "examples,coverage,fuzzing",
+        "--checks", "all", "--phases", phases,
         "--max-examples", str(examples), "--seed", str(seed), "--workers", str(workers),
         "--generation-database", "none", "--request-timeout", "30",
         "--suppress-health-check", "all", "--max-failures", "50",
@@ -127,7 +134,7 @@ def rss_mb(pid: int) -> float:
 
 
 def run(database: str, postgres: str, cases: int, seed: int, workers: int,
-        only: Sequence[str] = ()) -> tuple[list[Outcome], list[str]]:  # fmt: skip
+        only: Sequence[str] = (), phases: str = PHASES) -> tuple[list[Outcome], list[str]]:  # fmt: skip
     """Fuzz every API of one server on one database; the outcomes and the log's error lines."""
     with scratch(database, postgres) as (data_dir, url):
         server = Server(data_dir, url)
@@ -141,7 +148,7 @@ def run(database: str, postgres: str, cases: int, seed: int, workers: int,
             pid = server.process.pid
             started_rss = rss_mb(pid)
             for target in chosen:
-                outcome = fuzz(server.base, target, cases, seed, workers)
+                outcome = fuzz(server.base, target, cases, seed, workers, phases)
                 print(f"  {database:<10} {target.name:<18} {outcome.operations:>4} operations "
                       f"{outcome.cases:>7,} cases {outcome.failures:>4} failures "
                       f"{outcome.seconds:>6.1f} s  server RSS {rss_mb(pid):,.0f} MB",
