@@ -133,8 +133,12 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+Errors = list[str]
+
+
 def run(database: str, postgres: str, cases: int, seed: int, workers: int,
-        only: Sequence[str] = (), phases: str = PHASES) -> tuple[list[Outcome], list[str]]:  # fmt: skip
+        only: Sequence[str] = (), phases: str = PHASES
+        ) -> tuple[list[Outcome], Errors]:  # fmt: skip
     """Fuzz every API of one server on one database; the outcomes and the log's error lines."""
     with scratch(database, postgres) as (data_dir, url):
         server = Server(data_dir, url)
