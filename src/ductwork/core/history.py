@@ -113,13 +113,22 @@ def read_span(
 ) -> tuple[I64, F32]:
     """Minutes with data in [first, last] and a (minutes, series, fields) array (NaN: none)."""
     first_hour, last_hour = first_minute // MINUTES_PER_HOUR, last_minute // MINUTES_PER_HOUR
-    chunks = read_chunks(connection, table, key, ids, first_hour, last_hour, fields)
     hours = last_hour - first_hour + 1
     grid = np.full((hours * MINUTES_PER_HOUR, len(ids), fields), np.nan, dtype=np.float32)
     position = {series: n for n, series in enumerate(ids)}
-    for (series, hour), chunk in chunks.items():
-        start = (hour - first_hour) * MINUTES_PER_HOUR
-        grid[start : start + MINUTES_PER_HOUR, position[series], :] = chunk
+    column = table.c[key]
+    query = sa.select(column, table.c.hour, table.c.data).where(
+        column.in_(list(ids)), table.c.hour >= first_hour, table.c.hour <= last_hour
+    )
+    rows = connection.execute(query).all()
+    if rows:
+        # Every chunk decoded at once and put in place by fancy indexing: (hour, series) pairs
+        # pick (60, fields) blocks of the grid seen as (hours, 60, series, fields).
+        series = np.array([position[int(r[0])] for r in rows], dtype=np.intp)
+        offsets = np.array([int(r[1]) - first_hour for r in rows], dtype=np.intp)
+        blocks = np.frombuffer(b"".join([r[2] for r in rows]), dtype=np.float32)
+        blocks = blocks.reshape(len(rows), MINUTES_PER_HOUR, fields)
+        grid.reshape(hours, MINUTES_PER_HOUR, len(ids), fields)[offsets, :, series, :] = blocks
     minutes = np.arange(first_hour * MINUTES_PER_HOUR, (last_hour + 1) * MINUTES_PER_HOUR,
                         dtype=np.int64)  # fmt: skip
     keep = (minutes >= first_minute) & (minutes <= last_minute)
