@@ -443,20 +443,26 @@ class PhasonService:
     ) -> tuple[dict[int, list[tuple[int, float]]], dict[int, float]]:
         ids = [io.id for io in ios]
         first, last = _minute_bounds(bounds, minute)
-        with self._engine.connect() as connection:
-            minutes, grid = history.read_span(
-                connection, schema.io_hours, "io_id", ids, min(first, minute), max(last, minute), 1
-            )
+        # The range and the current minute, read apart when the range does not hold it: one
+        # span from a range centuries away up to now would be a grid of millions of hours.
+        spans = [(first, last)] if first <= minute <= last else [(first, last), (minute, minute)]
         values: dict[int, list[tuple[int, float]]] = {i: [] for i in ids}
         latest: dict[int, float] = {}
-        for row, at in enumerate(minutes.tolist()):
-            for column, (reading,) in enumerate(grid[row].tolist()):
-                if reading != reading:
-                    continue
-                if at == minute:
-                    latest[ids[column]] = reading
-                if first <= at <= last:
-                    values[ids[column]].append((at * 60, reading))
+        with self._engine.connect() as connection:
+            for low, high in spans:
+                if low > high:
+                    continue  # a range inside one minute holds no whole minute
+                minutes, grid = history.read_span(
+                    connection, schema.io_hours, "io_id", ids, low, high, 1
+                )
+                for row, at in enumerate(minutes.tolist()):
+                    for column, (reading,) in enumerate(grid[row].tolist()):
+                        if reading != reading:
+                            continue
+                        if at == minute:
+                            latest[ids[column]] = reading
+                        if first <= at <= last:
+                            values[ids[column]].append((at * 60, reading))
         return values, latest
 
     def output_settings(
