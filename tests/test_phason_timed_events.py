@@ -209,6 +209,18 @@ def test_a_new_schedule_drives_the_lights(client: httpx.Client, world: World) ->
             422,
         ),
         ("GET", "/devices/{device}/single_schedule", {"schedule_id": "999999"}, 404),
+        (
+            "POST",
+            "/devices/{device}/single_schedule",
+            {"schedule_id": "{schedule}", "schedule_name": " ", "sched_repeat_day": "7"},
+            422,
+        ),
+        (
+            "POST",
+            "/devices/{device}/single_schedule",
+            {"schedule_id": "{schedule}", "schedule_name": "x", "sched_repeat_day": ""},
+            422,
+        ),
         ("GET", "/devices/{device}/events_segment", {"segment_id": "999999"}, 404),
     ],
 )
@@ -229,7 +241,11 @@ def test_timed_event_refusals(
     )
     segment = weekly["segments"][0]["segment_id"]
     before = call(client, me, "GET", "/devices/{device}/events_device")
-    data = {k: v.replace("{segment}", segment) for k, v in fields.items()}
+    schedule = str(weekly["schedule_id"])
+    data = {
+        k: v.replace("{segment}", segment).replace("{schedule}", schedule)
+        for k, v in fields.items()
+    }
     url = BASE + name.format(device=me.device)
     if method == "GET":
         answer = client.get(url, params=data, headers=me.headers)

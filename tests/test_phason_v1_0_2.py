@@ -270,13 +270,14 @@ def test_refresh_tokens_expire_after_seven_days(client: httpx.Client, world: Wor
 @pytest.mark.parametrize(
     ("fields", "bearer", "status", "code"),
     [
-        ({"secret": "{secret}", "refresh_token": "{refresh}"}, True, 400, "2"),
-        ({"client_id": "{client}", "refresh_token": "{refresh}"}, True, 400, "2"),
-        ({"client_id": "{client}", "secret": "{secret}"}, True, 400, "2"),
+        ({"secret": "{secret}", "refresh_token": "{refresh}"}, True, 422, "2"),
+        ({"client_id": "{client}", "refresh_token": "{refresh}"}, True, 422, "2"),
+        ({"client_id": "{client}", "secret": "{secret}"}, True, 422, "2"),
+        ({"client_id": "{client}", "secret": "", "refresh_token": "{refresh}"}, True, 422, "2"),
         (
             {"client_id": "{client}", "secret": "{secret}", "refresh_token": "{refresh}"},
             False,
-            400,
+            422,
             "2",
         ),
         (
@@ -302,6 +303,7 @@ def test_refresh_tokens_expire_after_seven_days(client: httpx.Client, world: Wor
         "no-client",
         "no-secret",
         "no-refresh",
+        "empty-secret",
         "no-bearer",
         "access-as-refresh",
         "wrong-secret",
@@ -316,7 +318,8 @@ def test_refresh_codes(
     status: int,
     code: str | None,
 ) -> None:
-    """/refresh answers missing data with code 2 and an access token with code 3."""
+    """/refresh answers missing data with 422 code 2 (the document's "422 Missing post data")
+    and an access token with code 3."""
     me = owner(world)
     values = {
         "{client}": me.client_id,
@@ -529,6 +532,35 @@ def test_manual_override_acts_on_the_twin_and_expires(client: httpx.Client, worl
         headers=me.headers,
     )
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ({"enabled": "0"}, 200),
+        ({"enabled": "0", "value": "0", "duration": "0"}, 200),
+        ({"enabled": "0", "duration": "315360001"}, 422),
+        ({"enabled": "0", "duration": ""}, 422),
+        ({"enabled": "0", "value": "abc"}, 422),
+        ({"enabled": "1", "value": "1", "duration": ""}, 422),
+        ({"enabled": "1", "value": "1", "duration": "1.5"}, 422),
+    ],
+    ids=["release", "release-with-values", "release-long", "release-empty-duration",
+         "release-bad-value", "hold-empty-duration", "hold-fractional-duration"],
+)  # fmt: skip
+def test_manual_override_checks_every_given_field(
+    client: httpx.Client, world: World, fields: dict[str, str], status: int
+) -> None:
+    """A value or duration that is sent must be valid, even when releasing ignores it."""
+    me = owner(world)
+    answer = client.post(
+        f"{BASE}/devices/{me.device}/outputs/manual_override",
+        data={"module_num": "1", "io_num": "1", **fields},
+        headers=me.headers,
+    )
+    assert answer.status_code == status, answer.text
+    if status == 200:
+        assert answer.json() == {"message": "Manual override disabled."}
 
 
 def test_output_settings_write_and_misting_order_rules(client: httpx.Client, world: World) -> None:

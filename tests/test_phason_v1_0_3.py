@@ -352,6 +352,28 @@ def test_bad_ranges(
     assert response.json() == {"message": message}
 
 
+@pytest.mark.parametrize("endpoint", ["equipment_groups/history", "outputs/history", "inputs"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start": "0007-02-07", "end": "0007-02-07"},
+        {"start": "7611-01-08", "end": "7611-01-08"},
+        {"start": "2000-01-01 12:00:10", "end": "2000-01-01 12:00:50"},
+    ],
+    ids=["year-7", "year-7611", "inside-one-minute"],
+)
+def test_ranges_far_from_now_are_empty(
+    client: httpx.Client, world: World, endpoint: str, query: dict[str, str]
+) -> None:
+    """A range centuries before or after the history answers 200 with no readings (the
+    latest reading is read apart from it), never a 500."""
+    response = client.get(
+        f"{PREFIX}/devices/{world.a.device}/{endpoint}", params=query, headers=world.a.headers
+    )
+    assert response.status_code == 200, response.text
+    assert all(not item.get("values") for item in response.json())
+
+
 def test_group_settings(client: httpx.Client, world: World) -> None:
     """Master setpoint, settings mode and growth-curve day; the curve drives today's target."""
     groups = {g["group_name"]: g for g in _latest_groups(client, world)}

@@ -157,7 +157,7 @@ class PhasonAuthorizationServer(OAuthServer[Account]):
         client_id, secret = params.get("client_id", ""), params.get("secret", "")
         refresh_token = params.get("refresh_token", "")
         if not (client_id and secret and refresh_token and bearer):
-            return 400, {"message": "Missing post data", "code": "2"}
+            return 422, {"message": "Missing post data", "code": "2"}  # the document's 422
         client = self.query_client(client_id)
         if client is None or not client.check_client_secret(secret):
             return 401, {"message": "Invalid client credentials."}

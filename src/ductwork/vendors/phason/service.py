@@ -401,21 +401,26 @@ class PhasonService:
         has one)."""
         ids = [io.id for io in ios]
         first, last = _minute_bounds(bounds, minute)
+        # The range, and the current minute read apart when the range does not hold it: one
+        # span from a range centuries away up to now would be a grid of millions of hours.
+        empty = (np.empty(0, dtype=np.int64), np.empty((0, len(ids), 1), dtype=np.float32))
         with self._engine.connect() as connection:
-            minutes, grid = history.read_span(
-                connection, schema.io_hours, "io_id", ids, min(first, minute), max(last, minute), 1
-            )
-        in_range = (minutes >= first) & (minutes <= last)
-        now = np.flatnonzero(minutes == minute)
-        span = minutes[in_range]
-        inside = grid[in_range]
+            # A range inside one minute holds no whole minute.
+            span, inside = empty if first > last else history.read_span(
+                connection, schema.io_hours, "io_id", ids, first, last, 1)  # fmt: skip
+            if first <= minute <= last:
+                now_minutes, now_grid = span, inside
+            else:
+                now_minutes, now_grid = history.read_span(
+                    connection, schema.io_hours, "io_id", ids, minute, minute, 1)  # fmt: skip
+        now = np.flatnonzero(now_minutes == minute)
         values: dict[int, tuple[I64, F32]] = {}
         latest: dict[int, float] = {}
         for column, io_id in enumerate(ids):
             rows = np.flatnonzero(~np.isnan(inside[:, column, 0]))
             values[io_id] = (rows, inside[rows, column, 0])
-            if now.shape[0] and not np.isnan(grid[now[0], column, 0]):
-                latest[io_id] = float(grid[now[0], column, 0])
+            if now.shape[0] and not np.isnan(now_grid[now[0], column, 0]):
+                latest[io_id] = float(now_grid[now[0], column, 0])
         return span, values, latest
 
     def output_settings(

@@ -87,6 +87,7 @@ MISTING_ORDERS = {0: range(0, 1), 1: range(2, 16), 2: range(16, 17), 3: range(16
 
 
 RAMP_MINUTES = 5
+MAX_OVERRIDE = 10 * 365 * 86_400  # seconds: the longest manual override
 COMMANDS = {
     "ramp_test": "Ramp test command issued successfully.",
     "auto_cali": "Automatic calibration command issued successfully.",
@@ -281,16 +282,15 @@ class PhasonSettings:
         if "measures_current_of" in io.settings:
             raise PhasonError(400, "This module type is not supported.")
         enabled = whole(params, "enabled", 0, 1)
+        high = 1.0 if io.module_type in RELAY_MODULES else 100.0
+        # A value or duration that is given must be valid, even when disabling ignores it.
+        value = number(params, "value", 0.0, high) if enabled or "value" in params else 0.0
+        duration = whole(params, "duration", 0, MAX_OVERRIDE) if "duration" in params else 0
         settings = dict(io.settings)
         if not enabled:
             settings.pop("manual_override", None)
             self._save(schema.ios, io.id, settings)
             return wire.Message("Manual override disabled.")
-        high = 1.0 if io.module_type in RELAY_MODULES else 100.0
-        value = number(params, "value", 0.0, high)
-        duration = whole(
-            {"duration": params.get("duration") or "0"}, "duration", 0, 10 * 365 * 86_400
-        )
         until = minute + math.ceil(duration / 60) if duration else 2**40
         settings["manual_override"] = {"value": value, "until_minute": until}
         self._save(schema.ios, io.id, settings)

@@ -440,9 +440,11 @@ class TimedEvents:
         device, _ = self._device(account, device_id)
         found = self._schedule(device, params.get("schedule_id"))
         values: dict[str, Any] = {}
-        if (params.get("schedule_name") or "").strip():
+        if "schedule_name" in params:  # given, a name may not be blank
             values["name"] = params["schedule_name"].strip()[:100]
-        if params.get("sched_repeat_day"):
+            if not values["name"]:
+                raise invalid("schedule_name may not be blank.")
+        if "sched_repeat_day" in params:
             values["repeat_day"] = whole(params, "sched_repeat_day", 1, 365)
         if not values:
             raise invalid(MISSING)

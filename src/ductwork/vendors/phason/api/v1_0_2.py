@@ -15,14 +15,24 @@ from ductwork.core.accounts import Account, Accounts
 from ductwork.http.auth import authenticated, bearer_token
 from ductwork.http.authorize import Authorization, Brand, endpoints
 from ductwork.http.dispatch import Api, Endpoint
-from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
+from ductwork.http.openapi import Body, Operation, Param, Reply, build_document, docs_page
 from ductwork.http.params import BadBody, BodyRules, declared_type, merge_params, with_nul
 from ductwork.vendors.phason import wire
-from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
+from ductwork.vendors.phason.api.common import (
+    DATE_BOUND,
+    NAME,
+    PHASON_ERRORS,
+    POSITION,
+    RANGE_RULES,
+    id_schema,
+    int_schema,
+    json_response,
+    number_schema,
+)
 from ductwork.vendors.phason.exceptions import PhasonError
 from ductwork.vendors.phason.oauth import PhasonAuthorizationServer, PhasonRequest
 from ductwork.vendors.phason.service import PhasonService
-from ductwork.vendors.phason.settings import PhasonSettings
+from ductwork.vendors.phason.settings import MAX_OVERRIDE, MISTING_FIELDS, PhasonSettings
 from ductwork.vendors.phason.timed import TimedEvents
 
 PREFIX = "/phason"
@@ -167,18 +177,36 @@ def create_api(
             "OAuth2 token endpoint: grant_type=authorization_code (with PKCE when the "
             "authorization request had a code_challenge) or refresh_token; the client "
             "secret goes in the form body (client_secret_post).", "OAuth2",
-            (Reply(200, "Access (24 h) and refresh (7 days) tokens"),
-             Reply(400, "RFC 6749 error"), Reply(401, "invalid_client")))),
+            (Reply(200, "Access (24 h) and refresh (7 days) tokens", _TOKEN),
+             Reply(400, "RFC 6749 error", _OAUTH_ERROR),
+             Reply(401, "invalid_client", _OAUTH_ERROR)),
+            body=_form(("grant_type", "client_id", "client_secret"),
+                       "The token request (RFC 6749 §4.1.3, §6), form-encoded.",
+                       grant_type={"type": "string",
+                                   "enum": ["authorization_code", "refresh_token"]},
+                       client_id=_TEXT, client_secret=_TEXT,
+                       code=_TEXT | {"description": "authorization_code: the code."},
+                       redirect_uri=_TEXT | {"description": "authorization_code: the "
+                                             "redirect URI of the authorization request."},
+                       code_verifier=_TEXT | {"description": "authorization_code: the PKCE "
+                                              "verifier, when a code_challenge was sent."},
+                       refresh_token=_TEXT | {"description": "refresh_token: the refresh "
+                                              "token."}))),
         Endpoint("POST", "/refresh", refresh, Operation(
             "Refresh expired access keys",
             "The expired access token as Bearer; client_id, secret and refresh_token in "
-            "the form. Codes: 0 new key issued, 1 key still valid, 2 missing post data, "
-            "3 access token received instead of refresh token.", "OAuth2",
-            (Reply(200, "code 0 or 1"), Reply(400, "code 2 or 3"),
-             Reply(401, "unknown client, secret or refresh token")))),
+            "the form. Codes: 0 new key issued, 1 key still valid, 2 missing post data "
+            "(a field or the Bearer token missing), 3 access token received instead of "
+            "refresh token.", "OAuth2",
+            (Reply(200, "code 0 or 1", _REFRESHED), Reply(400, "code 3", _CODED),
+             Reply(401, "unknown client, secret or refresh token", wire.Message),
+             Reply(422, "code 2: missing post data", _CODED)),
+            body=_form(("client_id", "secret", "refresh_token"),
+                       "The client and the current refresh token, form-encoded.",
+                       client_id=_FILLED, secret=_FILLED, refresh_token=_FILLED))),
         get("/devices", lambda a, p, d: service.devices(a), Operation(
             "Devices", "All devices of the signed-in account.", "Device",
-            (Reply(200, "successful operation", list[wire.DeviceOut]), _AUTH),
+            (Reply(200, "successful operation", list[wire.DeviceOut]), _AUTH, _MISSING),
             security=("bearer",))),
         get(f"{dev}/rooms", lambda a, p, d: service.rooms(a, d),
             _op("Rooms", "Room", list[wire.RoomOut])),
@@ -192,8 +220,10 @@ def create_api(
         post(f"{dev}/equipment_groups/settings",
              lambda a, p, d: settings.set_master_setpoint(a, d, p),
              _op("Set the master setpoint", "Equipment Group", wire.GroupSettingsV102, _GROUP,
-                 Param("master_setpoint", "query", "New master setpoint (°C; in WC or THI by "
-                       "group type); form body accepted too.", True), extra=(_MISSING,))),
+                 Param("master_setpoint", "query", "New master setpoint: °C (-10 to 51.7), in "
+                       "WC (0 to 0.5) or THI (30 to 110) by the group's type; 422 outside the "
+                       "group's range or while a growth curve drives the group.", True,
+                       schema=number_schema(-10.0, 110.0)))),
         get(f"{dev}/misting_groups", lambda a, p, d: service.misting_groups(a, d),
             _op("Misting groups", "Misting Group", list[wire.MistingGroupOut])),
         get(f"{dev}/misting_groups/settings",
@@ -201,7 +231,7 @@ def create_api(
             _op("Misting group settings", "Misting Group", wire.MistingSettingsAnswer, _GROUP)),
         post(f"{dev}/misting_groups/settings", lambda a, p, d: settings.set_misting(a, d, p),
              _op("Set misting group settings", "Misting Group", wire.MistingSettingsAnswer,
-                 _GROUP, extra=(_MISSING,))),
+                 _GROUP, request=_MISTING_BODY)),
         get(f"{dev}/time", lambda a, p, d: service.device_time(a, d),
             _op("Device time", "Time", wire.DeviceTime)),
         get(f"{dev}/configuration", lambda a, p, d: service.configuration(a, d),
@@ -211,74 +241,107 @@ def create_api(
             _op("Outputs with history", "Output", list[wire.OutputOut], *_RANGE)),
         get(f"{dev}/outputs/settings",
             lambda a, p, d: service.output_settings(a, d, p.get("module_num"), p.get("io_num")),
-            _op("Output settings", "Output", wire.OutputSettings, *_POSITION)),
+            _op("Output settings", "Output", wire.OutputSettings, *_POSITION,
+                extra=(_UNSUPPORTED,))),
         post(f"{dev}/outputs/settings", lambda a, p, d: settings.set_output(a, d, p),
-             _op("Set output settings", "Output", wire.OutputSettings, *_POSITION,
-                 extra=(_MISSING,))),
+             _op("Set output settings", "Output", wire.OutputSettings, request=_OUTPUT_BODY,
+                 extra=(_UNSUPPORTED,))),
         post(f"{dev}/outputs/manual_override", lambda a, p, d: settings.manual_override(a, d, p),
-             _op("Manual override", "Output", wire.Message, *_POSITION,
-                 Param("enabled", "query", "1 enables, 0 disables.", True),
-                 Param("value", "query", "The value while overriding."),
-                 Param("duration", "query", "Seconds (0: until disabled)."),
-                 extra=(_MISSING,))),
+             _op("Manual override", "Output", wire.Message, request=_OVERRIDE_BODY,
+                 extra=(_UNSUPPORTED,))),
         get(f"{dev}/inputs", lambda a, p, d: service.inputs(a, d, p.get("start"), p.get("end")),
             _op("Inputs with history", "Input", list[wire.InputOut], *_RANGE)),
-        # Lighting timed events: each documented by its summary (parameters named in it).
+        # Lighting timed events.
         get(f"{dev}/timed_statistic", lambda a, p, d: timed.statistic(a, d),
             _timed("Ids of schedules, segments and events")),
         get(f"{dev}/event_single", lambda a, p, d: timed.event(a, d, p),
-            _timed("One event (segment_id, event_id)")),
+            _timed("One event", _q("segment_id"), _q("event_id"))),
         put(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "update"),
-            _timed("Update an event (segment_id, event_id, event_value, event_time)")),
+            _timed("Update an event", body=_form(
+                ("segment_id", "event_id", "event_value", "event_time"),
+                segment_id=_ID_FIELD, event_id=_ID_FIELD, event_value=_EVENT_VALUE,
+                event_time=_EVENT_TIME))),
         post(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "create"),
-             _timed("Create an event (segment_id, event_value, event_time hh:mm:ss)")),
+             _timed("Create an event", body=_form(
+                 ("segment_id", "event_value", "event_time"), segment_id=_ID_FIELD,
+                 event_value=_EVENT_VALUE, event_time=_EVENT_TIME))),
         delete(f"{dev}/event_single", lambda a, p, d: timed.write_event(a, d, p, "delete"),
-               _timed("Delete an event (segment_id, event_id)")),
+               _timed("Delete an event", _q("segment_id"), _q("event_id"))),
         get(f"{dev}/events_segment",
             lambda a, p, d: timed.events_of_segment(a, d, p.get("segment_id")),
-            _timed("Events of a segment (segment_id)")),
+            _timed("Events of a segment", _q("segment_id"))),
         get(f"{dev}/events_device", lambda a, p, d: timed.events_of_device(a, d),
             _timed("Schedules, segments and events of the device")),
         get(f"{dev}/segment_single", lambda a, p, d: timed.segment_of_schedule(a, d, p),
-            _timed("A segment tied into a schedule (schedule_id, segment_id)")),
+            _timed("A segment tied into a schedule", _q("schedule_id"), _q("segment_id"))),
         get(f"{dev}/segments_all", lambda a, p, d: timed.all_segments(a, d),
             _timed("Every segment")),
         put(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "rename"),
-            _timed("Rename a segment (segment_id, segment_name)")),
+            _timed("Rename a segment", body=_form(
+                ("segment_id", "segment_name"), segment_id=_ID_FIELD, segment_name=_NAME_FIELD))),
         post(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "create"),
-             _timed("Create a segment (segment_name, segment_module_type 2/3/13)")),
+             _timed("Create a segment (module type 2 relay, 3 variable, 13 follow lux)",
+                    body=_form(("segment_name", "segment_module_type"),
+                               segment_name=_NAME_FIELD,
+                               segment_module_type={"type": "integer", "enum": [2, 3, 13]}))),
         delete(f"{dev}/segment_single", lambda a, p, d: timed.write_segment(a, d, p, "delete"),
-               _timed("Delete an untied segment (segment_id)")),
+               _timed("Delete a segment tied to no schedule (422 while tied)",
+                      _q("segment_id"))),
         put(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "move"),
-            _timed("Move a tied segment's start day (schedule_id, segment_id, "
-                   "segment_start_old/_new)")),
+            _timed("Move a tied segment's start day (the new day at most the schedule's repeat "
+                   "day)", body=_form(
+                ("schedule_id", "segment_id", "segment_start_old", "segment_start_new"),
+                schedule_id=_ID_FIELD, segment_id=_ID_FIELD,
+                segment_start_old=int_schema(1, 10_000), segment_start_new=_DAY))),
         post(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "tie"),
-             _timed("Tie a segment in (schedule_id, segment_id, segment_start)")),
+             _timed("Tie a segment in on a start day (at most the schedule's repeat day; the "
+                    "segment's module type must be the schedule's)", body=_form(
+                 ("schedule_id", "segment_id", "segment_start"), schedule_id=_ID_FIELD,
+                 segment_id=_ID_FIELD, segment_start=_DAY))),
         delete(f"{dev}/tie_schedule_segment", lambda a, p, d: timed.tie(a, d, p, "untie"),
-               _timed("Untie a segment's start day (schedule_id, segment_id, segment_start)")),
+               _timed("Untie a segment's start day", _q("schedule_id"), _q("segment_id"),
+                      Param("segment_start", "query", "The start day to untie.", True,
+                            schema=int_schema(1, 10_000)))),
         get(f"{dev}/light_all_schedules", lambda a, p, d: timed.schedules(a, d),
             _timed("Every schedule with output, input, day and segments")),
         get(f"{dev}/single_schedule", lambda a, p, d: timed.schedule(a, d, p.get("schedule_id")),
-            _timed("One schedule (schedule_id)")),
+            _timed("One schedule", _q("schedule_id"))),
         post(f"{dev}/single_schedule", lambda a, p, d: timed.update_schedule(a, d, p),
-             _timed("Rename or change the repeat day (schedule_id)")),
+             _timed("Rename a schedule or change its repeat day", _q("schedule_id"),
+                    body=_form((), any_of=("schedule_name", "sched_repeat_day"),
+                               schedule_name=_NAME_FIELD, sched_repeat_day=_DAY))),
         delete(f"{dev}/single_schedule",
                lambda a, p, d: timed.delete_schedule(a, d, p.get("schedule_id")),
-               _timed("Delete a schedule (schedule_id)")),
+               _timed("Delete a schedule", _q("schedule_id"))),
         post(f"{dev}/create_schedule", lambda a, p, d: timed.create_schedule(a, d, p),
-             _timed("Create a schedule (schedule_name, sched_repeat_day, type)")),
+             _timed("Create a schedule (type 1 relay, 100 variable, 1000 0-1000 lux)",
+                    body=_form(("schedule_name", "sched_repeat_day", "schedule_type"),
+                               schedule_name=_NAME_FIELD, sched_repeat_day=_DAY,
+                               schedule_type={"type": "integer", "enum": [1, 100, 1000]}))),
         post(f"{dev}/single_schedule_set_module",
              lambda a, p, d: timed.set_module(a, d, p, False),
-             _timed("Tie a schedule to an output and set its current day")),
+             _timed("Tie a schedule to an output and set its current day", _q("schedule_id"),
+                    body=_MODULE_BODY)),
         Endpoint("POST", f"{dev}/single_schedule_module", move_schedule,
-                 _timed("Move a schedule to another output (old module/port in the query, new "
-                        "in the form)")),
+                 _timed("Move a schedule to another output (the old module and port in the "
+                        "query, the new ones in the form, under the same names)",
+                        _q("schedule_id"),
+                        Param("output_module", "query", "The module the schedule is tied to "
+                              "now.", True, schema=int_schema(1, 255)),
+                        Param("output_port", "query", "The port the schedule is tied to now.",
+                              True, schema=int_schema(1, 255)),
+                        body=_MODULE_BODY)),
         post(f"{dev}/ramp_test", command_call("ramp_test"),
-             _timed("Ramp a follow-lux output down (mode 1) or up (mode 2)")),
+             _timed("Ramp a follow-lux output down (mode 1) or up (mode 2)", body=_form(
+                 ("mode", "module", "port"), mode={"type": "integer", "enum": [1, 2]},
+                 module=int_schema(1, 255), port=int_schema(1, 255)),
+                 extra=(_UNSUPPORTED,))),
         post(f"{dev}/auto_cali", command_call("auto_cali"),
-             _timed("Automatic calibration of a follow-lux output (module, port)")),
+             _timed("Automatic calibration of a follow-lux output", body=_COMMAND_BODY,
+                    extra=(_UNSUPPORTED,))),
         post(f"{dev}/man_cali", command_call("man_cali"),
-             _timed("Manual calibration of a follow-lux or timed VAC output")),
+             _timed("Manual calibration of a follow-lux or timed VAC output",
+                    body=_COMMAND_BODY, extra=(_UNSUPPORTED,))),
         # The document and its docs page are not in the document.
         Endpoint("GET", "/openapi.json", openapi),
         Endpoint("GET", "/docs", docs),
@@ -288,27 +351,189 @@ def create_api(
 
 
 # ---------------------------------------------------------------- OpenAPI
+# The document lists the form encodings its writes take; a JSON body is read as well.
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_NO_NUL = {"pattern": "^[^\\u0000]*$"}  # nothing stores a NUL character: 422
+_TEXT = {"type": "string", **_NO_NUL}
+_FILLED = {**_TEXT, "minLength": 1}  # an empty field is a missing one
 _AUTH = Reply(401, UNAUTHORIZED, wire.Message)
-_DEVICE = Reply(404, "Phason User Account does not exists on this device.", wire.Message)
+_DEVICE = Reply(
+    404,
+    "Phason User Account does not exists on this device (or no such group, "
+    "output, segment, event or schedule on it).",
+    wire.Message,
+)
 _MISSING = Reply(422, "Missing post data (or a value out of its range, named).", wire.Message)
-_ID = Param("deviceId", "path", "The id of the device.", True, "8446")
-_RANGE = (Param("start", "query", "Start date or date-time (device time)."),
-          Param("end", "query", "End date or date-time (device time)."))  # fmt: skip
-_GROUP = Param("group_id", "query", "The id of the group.", True)
-_POSITION = (Param("module_num", "query", "Module position.", True),
-             Param("io_num", "query", "I/O position on the module.", True))  # fmt: skip
+_UNSUPPORTED = Reply(400, "This module type is not supported.", wire.Message)
+_CODED = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}, "code": {"type": "string"}},
+    "required": ["message", "code"],
+}
+_REFRESHED = {
+    "type": "object",
+    "required": ["message", "code", "expiry", "access_key", "refresh_token"],
+    "properties": {
+        name: {"type": "string"}
+        for name in ("message", "code", "expiry", "access_key", "refresh_token")
+    },
+}
+_TOKEN = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_in"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string"},
+        "expires_in": {"type": "integer"},
+        "refresh_token": {"type": "string"},
+        "scope": {"type": "string"},
+    },
+}
+_OAUTH_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+}
+_ID = Param("deviceId", "path", "The id of the device.", True, schema=id_schema(8446))
+_RANGE = (
+    Param(
+        "start", "query", f"Start date or date-time (device time). {RANGE_RULES}", schema=DATE_BOUND
+    ),
+    Param("end", "query", f"End date or date-time (device time). {RANGE_RULES}", schema=DATE_BOUND),
+)
+_GROUP = Param("group_id", "query", "The id of the group.", True, schema=id_schema(12402))
+_POSITION = (
+    Param("module_num", "query", "Module position.", True, schema=POSITION),
+    Param("io_num", "query", "I/O position on the module.", True, schema=POSITION),
+)
+_ID_FIELD = id_schema(1)
+_NAME_FIELD = NAME | {"description": "Stored trimmed, at most 100 characters."}
+_DAY = int_schema(1, 365)
+_EVENT_VALUE = int_schema(0, 1000) | {
+    "description": "0/1 on a relay segment, 0-100 on a variable one, 0-1000 lux on a follow-lux "
+    "one (422 outside the segment's range)."
+}
+_EVENT_TIME = {
+    "type": "string",
+    "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+    "description": "hh:mm:ss (or hh:mm).",
+}
 
 
-def _op(summary: str, tag: str, body: Any, *params: Param,
-        extra: tuple[Reply, ...] = ()) -> Operation:  # fmt: skip
+def _q(name: str) -> Param:
+    """A required id in the query."""
+    return Param(name, "query", f"The {name.replace('_', ' ')}.", True, schema=id_schema(1))
+
+
+def _form(
+    required: tuple[str, ...],
+    description: str = "",
+    any_of: tuple[str, ...] = (),
+    alternatives: tuple[dict[str, Any], ...] = (),
+    more: dict[str, Any] | None = None,
+    **fields: dict[str, Any],
+) -> Body:
+    """A form body of these fields and `more` (`any_of`: at least one of these; `alternatives`:
+    schemas one of which it must match). Other fields are ignored (none may hold a NUL)."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {**fields, **(more or {})},
+        "propertyNames": _NO_NUL,
+        "additionalProperties": _TEXT,
+    }
+    if required:
+        schema["required"] = list(required)
+    if any_of or alternatives:
+        schema["anyOf"] = [{"required": [name]} for name in any_of] + list(alternatives)
+    text = description or ("Form fields (the query may carry them too; the form wins).")
+    return Body(schema, FORMS, True, text)
+
+
+_COMMAND_BODY = _form(("module", "port"), module=int_schema(1, 255), port=int_schema(1, 255))
+_MODULE_BODY = _form(
+    ("output_module", "output_port", "schedule_current_day"),
+    output_module=int_schema(1, 255),
+    output_port=int_schema(1, 255)
+    | {
+        "description": "The port's module type and function must suit the schedule's type "
+        "(422 otherwise)."
+    },
+    schedule_current_day=_DAY | {"description": "At most the schedule's repeat day."},
+)
+_MISTING_BODY = _form(
+    (),
+    "Any of the fields, each within its range; the names GET answers with "
+    "(cycle_duration, min_misting_duration, ...) are accepted too. Minimums may not exceed "
+    "maximums (low_temp <= high_temp <= max_temp, and so on): 422.",
+    any_of=tuple(MISTING_FIELDS),
+    more={
+        name: (int_schema(int(low), int(high)) if integer else number_schema(low, high))
+        for name, (_, low, high, integer) in MISTING_FIELDS.items()
+    },
+)
+_SETPOINT = number_schema(-10.0, 51.7)
+_OUTPUT_BODY = _form(
+    ("module_num", "io_num"),
+    "The output's position and the settings of its own section (the others are ignored): "
+    "setpoint for a relay stage; idle_setpoint <= setpoint < differential_setpoint and "
+    "idle_speed for a variable cooling stage; setpoint > differential_setpoint for a "
+    "variable heating stage; setpoint, idle_band and the run and idle times for an inlet "
+    "without feedback; minimum_* and stage1..5_* for an inlet with feedback; "
+    "misting_function and misting_order (0: 0; 1: 2-15; 2 and 3: 16) for a misting output. "
+    "A missing or mismatched field is a 422.",
+    module_num=POSITION,
+    io_num=POSITION,
+    setpoint=_SETPOINT,
+    idle_setpoint=_SETPOINT,
+    differential_setpoint=_SETPOINT,
+    idle_speed=int_schema(0, 100),
+    idle_band=number_schema(0.1, 10.0),
+    open_runtime=int_schema(1, 3600),
+    open_idle_time=int_schema(0, 3600),
+    close_runtime=int_schema(1, 3600),
+    close_idle_time=int_schema(0, 3600),
+    minimum_setpoint=_SETPOINT,
+    minimum_position=int_schema(0, 100),
+    more={
+        f"stage{n}_{field}": schema
+        for n in range(1, 6)
+        for field, schema in (
+            ("setpoint", _SETPOINT),
+            ("position", int_schema(0, 100)),
+            ("differential_setpoint", _SETPOINT),
+        )
+    },
+    misting_function=int_schema(0, 3),
+    misting_order=int_schema(0, 16),
+)
+_OVERRIDE_BODY = _form(
+    ("module_num", "io_num", "enabled"),
+    "enabled 1 holds the output at value (0/1 on a relay, 0-100 otherwise; required then) "
+    "for duration seconds (0 or absent: until disabled); enabled 0 releases it (a value or "
+    "duration given must still be valid).",
+    module_num=POSITION,
+    io_num=POSITION,
+    enabled={"type": "integer", "enum": [0, 1]},
+    value=number_schema(0.0, 100.0),
+    duration=int_schema(0, MAX_OVERRIDE),
+    alternatives=(
+        {"properties": {"enabled": {"const": 0}}},
+        {"properties": {"enabled": {"const": 1}}, "required": ["value"]},
+    ),
+)
+
+
+def _op(summary: str, tag: str, body: Any, *params: Param, extra: tuple[Reply, ...] = (),
+        request: Body | None = None) -> Operation:  # fmt: skip
     """A call on one device (its id in the path), with the replies every such call has."""
-    replies = (Reply(200, "successful operation", body), _AUTH, _DEVICE, *extra)
-    return Operation(summary, summary, tag, replies, (_ID, *params), ("bearer",))
+    replies = (Reply(200, "successful operation", body), _AUTH, _DEVICE, _MISSING, *extra)
+    return Operation(summary, summary, tag, replies, (_ID, *params), ("bearer",), body=request)
 
 
-def _timed(summary: str) -> Operation:
-    """A lighting timed-events call: no documented body; its parameters in the summary."""
-    return _op(summary, "Lighting Timed Events", None, extra=(_MISSING,))
+def _timed(summary: str, *params: Param, body: Body | None = None,
+           extra: tuple[Reply, ...] = ()) -> Operation:  # fmt: skip
+    """A lighting timed-events call (its answer's shape is in the vendor document)."""
+    return _op(summary, "Lighting Timed Events", None, *params, extra=extra, request=body)
 
 
 def openapi_document(routes: list[Endpoint]) -> dict[str, Any]:

@@ -14,7 +14,14 @@ from ductwork.http.auth import api_key, authenticated, basic_credentials
 from ductwork.http.dispatch import Api, Endpoint
 from ductwork.http.openapi import Operation, Param, Reply, build_document, docs_page
 from ductwork.vendors.phason import wire
-from ductwork.vendors.phason.api.common import PHASON_ERRORS, json_response
+from ductwork.vendors.phason.api.common import (
+    DATE_BOUND,
+    PHASON_ERRORS,
+    POSITION,
+    RANGE_RULES,
+    id_schema,
+    json_response,
+)
 from ductwork.vendors.phason.exceptions import (
     AUTH_FAILED,
     END_BEFORE_START,
@@ -122,7 +129,8 @@ def create_api(service: PhasonService, accounts: Accounts) -> Api:
                  _on_device("Equipment group settings",
                             "Master setpoint, room settings mode and growth curve of one group.",
                             "Equipment Group", wire.GroupSettings,
-                            Param("group_id", "query", "The ID of the group.", True, "17347"),
+                            Param("group_id", "query", "The ID of the group.", True,
+                                  schema=id_schema(17347)),
                             extra=(*bad, Reply(404, "Equipment group not found on this device.",
                                                wire.Message)))),
         Endpoint("GET", f"{dev}/outputs/history",
@@ -138,8 +146,10 @@ def create_api(service: PhasonService, accounts: Accounts) -> Api:
                             "Settings of the output at a module position and I/O position; only "
                             "the sections that apply to the output's function are present.",
                             "Output", wire.OutputSettings,
-                            Param("module_num", "query", "Module position number.", True, "1"),
-                            Param("io_num", "query", "Output position on the module.", True, "1"),
+                            Param("module_num", "query", "Module position number.", True,
+                                  schema=POSITION),
+                            Param("io_num", "query", "Output position on the module.", True,
+                                  schema=POSITION),
                             extra=(Reply(400, MODULE_NOT_SUPPORTED, wire.Message), *bad))),
         Endpoint("GET", f"{dev}/inputs",
                  endpoint(lambda s, a, r: s.inputs(a, did(r), q(r, "start"), q(r, "end"))),
@@ -153,7 +163,8 @@ def create_api(service: PhasonService, accounts: Accounts) -> Api:
                  endpoint(lambda s, a, r: s.curve_settings(a, did(r), q(r, "growth_curve_id"))),
                  _on_device("Growth curve settings", "The seven steps of one growth curve.",
                             "Growth Curves", wire.CurveSettings,
-                            Param("growth_curve_id", "query", "Growth curve ID.", True, "1"),
+                            Param("growth_curve_id", "query", "Growth curve ID.", True,
+                                  schema=id_schema(1)),
                             extra=(*bad, Reply(404, "Growth curve not found on this device.",
                                                wire.Message)))),
         # The document and its docs page are not in the document.
@@ -168,12 +179,12 @@ def create_api(service: PhasonService, accounts: Accounts) -> Api:
 _AUTH = Reply(401, AUTH_FAILED, wire.Message)
 _DEVICE = Reply(404, NOT_ON_DEVICE, wire.Message)
 _BAD = Reply(422, "A parameter is missing or malformed.", wire.Message)
-_DEVICE_ID = Param("deviceId", "path", "The ID of the device.", True, "9596")
+_DEVICE_ID = Param("deviceId", "path", "The ID of the device.", True, schema=id_schema(9596))
 _RANGE = (
     Param("start", "query", "Start date (yyyy-mm-dd) or date-time (yyyy-mm-dd hh:mm:ss), "
-          "in the device's time zone.", example="2024-07-20"),
-    Param("end", "query", "End date (the whole day is included) or date-time.",
-          example="2024-07-21"),
+          f"in the device's time zone. {RANGE_RULES}", example="2024-07-20", schema=DATE_BOUND),
+    Param("end", "query", f"End date (the whole day is included) or date-time. {RANGE_RULES}",
+          example="2024-07-21", schema=DATE_BOUND),
 )  # fmt: skip
 
 
