@@ -563,6 +563,28 @@ def test_manual_override_checks_every_given_field(
         assert answer.json() == {"message": "Manual override disabled."}
 
 
+@pytest.mark.parametrize(("field", "value"), [
+    ("stage5_differential_setpoint", "52.7"), ("idle_band", "0"), ("open_runtime", "0"),
+    ("misting_order", "17"), ("idle_speed", "40.5"), ("minimum_position", "x"),
+])  # fmt: skip
+def test_output_settings_fields_of_another_section_must_still_be_valid(
+    client: httpx.Client, world: World, field: str, value: str
+) -> None:
+    """A variable stage reads its own fields; another section's field sent out of its range
+    is 422 too (the document's schema gives every field its range), and nothing changes."""
+    me = owner(world)
+    url = f"{BASE}/devices/{me.device}/outputs/settings"
+    where = {"module_num": "2", "io_num": "1"}
+    before = client.get(url, params=where, headers=me.headers).json()
+    stage = before["variable output settings"][0]
+    own = {name: stage[name] for name in ("setpoint", "idle_setpoint", "differential_setpoint")}
+    answer = client.post(url, headers=me.headers,
+                         data={**where, **own, "idle_speed": "30", field: value})  # fmt: skip
+    assert answer.status_code == 422, answer.text
+    assert field in answer.json()["message"]
+    assert client.get(url, params=where, headers=me.headers).json() == before
+
+
 def test_output_settings_write_and_misting_order_rules(client: httpx.Client, world: World) -> None:
     """A variable stage's setpoints round-trip; misting orders follow the function's range."""
     me = owner(world)

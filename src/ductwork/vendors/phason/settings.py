@@ -117,6 +117,23 @@ def whole(params: Mapping[str, str], name: str, low: float, high: float) -> int:
     return int(value)
 
 
+_SETPOINT_RANGE = (-10.0, 51.7, False)
+# Every field of POST outputs/settings with its range (low, high, whole number): each output
+# reads its own section's fields, and any field sent must be valid (the document's schema).
+OUTPUT_FIELDS: dict[str, tuple[float, float, bool]] = {
+    "setpoint": _SETPOINT_RANGE, "idle_setpoint": _SETPOINT_RANGE,
+    "differential_setpoint": _SETPOINT_RANGE, "idle_speed": (0, 100, True),
+    "idle_band": (0.1, 10.0, False), "open_runtime": (1, 3600, True),
+    "open_idle_time": (0, 3600, True), "close_runtime": (1, 3600, True),
+    "close_idle_time": (0, 3600, True), "minimum_setpoint": _SETPOINT_RANGE,
+    "minimum_position": (0, 100, True),
+    **{f"stage{n}_{field}": limits for n in range(1, 6)
+       for field, limits in (("setpoint", _SETPOINT_RANGE), ("position", (0, 100, True)),
+                             ("differential_setpoint", _SETPOINT_RANGE))},
+    "misting_function": (0, 3, True), "misting_order": (0, 16, True),
+}  # fmt: skip
+
+
 class PhasonSettings:
     """Writes on an account's devices."""
 
@@ -218,6 +235,9 @@ class PhasonSettings:
         self, account: Account, device_id: str, params: Mapping[str, str]
     ) -> wire.OutputSettings:
         """POST outputs/settings: the settings of the output's own section."""
+        for name, (low, high, integer) in OUTPUT_FIELDS.items():
+            if name in params:
+                (whole if integer else number)(params, name, low, high)
         device, minute = self._service.device(account, device_id)
         io = self.output(device, params)
         if "measures_current_of" in io.settings:

@@ -474,7 +474,8 @@ _MISTING_BODY = _form(
 _SETPOINT = number_schema(-10.0, 51.7)
 _OUTPUT_BODY = _form(
     ("module_num", "io_num"),
-    "The output's position and the settings of its own section (the others are ignored): "
+    "The output's position and the settings of its own section (the others must be valid "
+    "and are ignored): "
     "setpoint for a relay stage; idle_setpoint <= setpoint < differential_setpoint and "
     "idle_speed for a variable cooling stage; setpoint > differential_setpoint for a "
     "variable heating stage; setpoint, idle_band and the run and idle times for an inlet "
