@@ -116,17 +116,21 @@ class Egress:
             shown = host if host == str(address) else f"{host} ({address})"
             raise Refused(f"refused: {shown} is {reason}; {ALLOW_HINT}")
 
+    def _checked_literal(self, url: str, host: str) -> bool:
+        """Whether the host is an address (then checked: Refused when refused)."""
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        self._check(url, host, literal)
+        return True
+
     def check(self, url: str, resolve: bool = True) -> None:
         """Raise Refused for a URL that may not be registered: not http(s), a refused literal
         address, or (with `resolve`) a name any of whose addresses is refused. A name that
         does not resolve passes: its deliveries will fail and be retried."""
         _parts, host, port = self._parts(url)
-        try:
-            literal: Address | None = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
-        if literal is not None:
-            self._check(url, host, literal)
+        if self._checked_literal(url, host):
             return
         if self.allow_network:
             return
@@ -145,12 +149,7 @@ class Egress:
         """Resolve a URL's name once, check every address, and aim the request at the first
         (raises Refused, or OSError when the name does not resolve)."""
         parts, host, port = self._parts(url)
-        try:
-            literal: Address | None = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
-        if literal is not None:
-            self._check(url, host, literal)
+        if self._checked_literal(url, host):
             return Pinned(url, parts.netloc.rsplit("@", 1)[-1], host)
         addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in self.resolver(host, port)]
         if not addresses:
