@@ -24,6 +24,12 @@ _KINDS: dict[str, tuple[type, ...]] = {
 }
 
 
+def _shown(value: Any) -> str:
+    """A refused value as the 422 names it: JSON, at most 100 characters."""
+    text = wire.encode(value).decode()
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
 @dataclass(frozen=True, slots=True)
 class Attr:
     """One attribute: its JSON kind, whether clients may write it, and its allowed values."""
@@ -60,8 +66,10 @@ class Attr:
         ):
             raise invalid(f"{self.name} must be a list of at most 50 non-empty strings.")
         chosen = value if self.kind == "strings" else [value]
-        if self.choices and any(v not in self.choices for v in chosen):
-            raise invalid(f"{self.name} must be one of {', '.join(map(str, self.choices))}.")
+        wrong = [v for v in chosen if v not in self.choices] if self.choices else []
+        if wrong:
+            raise invalid(f"{self.name} may not hold {_shown(wrong[0])}: it must be one of "
+                          f"{', '.join(map(str, self.choices))}.")  # fmt: skip
         if self.low is not None and value < self.low:
             raise invalid(f"{self.name} must be at least {self.low:g}.")
         if self.high is not None and value > self.high:
@@ -72,8 +80,10 @@ class Attr:
             self.kind == "strings" and not all(storable(v) for v in value)
         ):
             raise invalid(f"{self.name} may not contain NUL characters.")
-        if self.pattern is not None and not all(re.search(self.pattern, v) for v in chosen):
-            raise invalid(f"{self.name} must be {self.pattern_says}.")
+        unmatched = [v for v in chosen if not re.search(self.pattern, v)] if self.pattern else []
+        if unmatched:
+            raise invalid(f"{self.name} must be {self.pattern_says} ({_shown(unmatched[0])} is "
+                          "not).")  # fmt: skip
         if self.kind == "object" and len(wire.encode(value)) > 10_000:
             raise invalid(f"{self.name} may have at most 10,000 bytes of JSON.")
         return value
