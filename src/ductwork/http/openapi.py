@@ -173,7 +173,8 @@ DOCS_PAGE = """<!doctype html>
 <script>
 if (window.SwaggerUIBundle) {{
   window.ui = SwaggerUIBundle({{
-    url: {spec_url}, dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null
+    url: {spec_url}, dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null,
+    docExpansion: {expansion}
   }});
 }} else {{
   document.getElementById("swagger-ui").textContent = {missing};
@@ -184,15 +185,18 @@ if (window.SwaggerUIBundle) {{
 """
 
 
-def docs_page(title: str, spec_url: str) -> str:
+def docs_page(title: str, spec_url: str, collapsed: bool = False) -> str:
     """An interactive docs page on the Swagger UI this server serves itself. The spec URL is
     used as given: a relative one resolves against the page, so it also works on a vendor host
-    that serves the vendor's paths at its root."""
+    that serves the vendor's paths at its root. `collapsed` lists the tags only, each opened
+    by a click: Swagger UI stops rendering a page that opens more than about 120 operations
+    at once (Chromium 156, Swagger UI 5), so a large document needs it."""
     return DOCS_PAGE.format(
         title=html.escape(title),
         assets=SWAGGER_UI_URL,
         spec_url=json.dumps(spec_url),
         missing=json.dumps(NOT_LOADED),
+        expansion=json.dumps("none" if collapsed else "list"),
     )
 
 
